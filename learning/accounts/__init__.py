@@ -1,0 +1,1 @@
+"""Accounts: users, roles, cities and organisations, sign-in, profile, administration."""
