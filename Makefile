@@ -29,6 +29,7 @@ migrate: install
 	$(BIN)/flask db upgrade
 
 demo: migrate
+	$(BIN)/flask content sync
 	$(BIN)/flask demo load
 
 run: demo

@@ -64,6 +64,11 @@ class BaseConfig:
         self.MAIL_SENDER = env("MAIL_SENDER", "CapaCity <no-reply@capacity.example.org>")
         self.MAIL_OUTBOX_DIR = Path(env("MAIL_OUTBOX_DIR", str(self.INSTANCE_DIR / "outbox")))
 
+        # Files: uploads and synced course media; course content folder for `flask content sync`.
+        self.MEDIA_DIR = Path(env("MEDIA_DIR", str(self.INSTANCE_DIR / "media")))
+        self.CONTENT_DIR = Path(env("CONTENT_DIR", str(BASE_DIR / "content")))
+        self.MEDIA_MAX_AGE = env_int("MEDIA_MAX_AGE", 3600)
+
         # Accounts
         self.EMAIL_CONFIRM_MAX_AGE = timedelta(hours=env_int("EMAIL_CONFIRM_HOURS", 48))
         self.PASSWORD_RESET_MAX_AGE = timedelta(hours=env_int("PASSWORD_RESET_HOURS", 2))

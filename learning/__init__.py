@@ -44,13 +44,21 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
     from learning.accounts.cli import accounts_cli
     from learning.accounts.views import admin_bp
     from learning.accounts.views import bp as accounts_bp
+    from learning.core.storage import LocalStorage
     from learning.core.views import bp as main_bp
+    from learning.courses.cli import content_cli
+    from learning.courses.views import api as courses_api
+    from learning.courses.views import bp as courses_bp
     from learning.demo import demo_cli
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(courses_api)
+    app.extensions["storage"] = LocalStorage(app.config["MEDIA_DIR"])
     app.cli.add_command(accounts_cli)
+    app.cli.add_command(content_cli)
     app.cli.add_command(demo_cli)
     return app
 

@@ -1,4 +1,5 @@
-"""``flask demo load``: demo cities and accounts so a newcomer signs in to a living platform.
+"""``flask demo load``: demo cities, accounts, courses and progress, so that a newcomer signs
+in to a living platform.
 
 Idempotent: a second run adds only what is missing and changes nothing a person did.
 Refused in production. Every domain adds its demo data here, through its services.
@@ -6,12 +7,17 @@ Refused in production. Every domain adds its demo data here, through its service
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from learning.accounts import services as accounts
 from learning.core.db import utcnow
+from learning.courses import services as courses
+from learning.courses.models import Course, CourseRun, ItemKind
 from learning.extensions import db
 
 DEMO_PASSWORD = "capacity-demo"  # noqa: S105 - documented demo password, never in production
@@ -41,13 +47,24 @@ USERS = [
     ("aigerim.nurlanovna@example.org", "Aigerim Nurlanovna", ["learner"], "Almaty"),
     ("rafael.souza@example.org", "Rafael Souza", ["learner"], "São Paulo"),
 ]
+OFFICIALS = [
+    email
+    for email, _, roles, city in USERS
+    if roles == ["learner"] and email != "champion@example.org"
+]
+
+# course slug, run slug, title, days since start, length in days, enrolment mode
+RUNS = [
+    ("smart-city-officials", "2026-cohort", "Programme 2026", 8, 21, "coordinator"),
+    ("youth-champions", "2026-champions", "Champions 2026", 30, 90, "open"),
+    ("digital-platform-training", "joint-training-week", "Joint training week", 2, 7, "open"),
+]
 
 demo_cli = AppGroup("demo", help="Demo data for development and evaluation.")
 
 
-def load_demo_accounts() -> list[str]:
+def load_demo_accounts(now: datetime) -> list[str]:
     """Create the demo cities and accounts that are missing; return what was created."""
-    now = utcnow()
     created: list[str] = []
     cities = {}
     for name, country, region, zone in CITIES:
@@ -73,11 +90,79 @@ def load_demo_accounts() -> list[str]:
     return created
 
 
+def load_demo_runs(now: datetime) -> list[str]:
+    """A current run of each demo course, with staff, learners and some honest progress."""
+    created = []
+    coordinator = accounts.find_user_by_email("coordinator@example.org")
+    instructor = accounts.find_user_by_email("instructor@example.org")
+    for slug, run_slug, title, days_in, length, mode in RUNS:
+        course = db.session.scalar(select(Course).where(Course.slug == slug))
+        if course is None:
+            continue
+        if db.session.scalar(
+            select(CourseRun).where(CourseRun.course_id == course.id, CourseRun.slug == run_slug)
+        ):
+            continue
+        start = (now - timedelta(days=days_in)).replace(hour=0, minute=0, second=0, microsecond=0)
+        run = courses.create_run(
+            None,
+            course,
+            slug=run_slug,
+            title=title,
+            starts_at=start,
+            ends_at=start + timedelta(days=length),
+            enrolment_mode=mode,
+            now=now,
+        )
+        courses.add_run_staff(run, coordinator, "coordinator")
+        courses.add_run_staff(run, instructor, "instructor")
+        courses.add_course_instructor(course, instructor)
+        created.append(f"run {slug}/{run_slug}")
+        if slug == "smart-city-officials":
+            for index, email in enumerate(OFFICIALS):
+                user = accounts.find_user_by_email(email)
+                enrolment = courses.enroll(user, run, added_by=coordinator, now=start)
+                # Officials are at different points: the first ones furthest along.
+                _make_progress(enrolment, course, steps=max(0, 6 - index), now=now)
+        elif slug == "youth-champions":
+            champion = accounts.find_user_by_email("champion@example.org")
+            enrolment = courses.enroll(champion, run, now=start + timedelta(days=1))
+            _make_progress(enrolment, course, steps=None, now=now)
+    return created
+
+
+def _make_progress(enrolment, course, *, steps: int | None, now: datetime) -> None:
+    """Complete the first ``steps`` required items (all if None) as a learner would have."""
+    ordered = [
+        item
+        for module in courses.visible_modules(course)
+        for item in courses.visible_items(module)
+        if not item.is_optional
+    ]
+    for item in ordered if steps is None else ordered[:steps]:
+        opened = now - timedelta(hours=2)
+        courses.open_item(enrolment, item, now=opened)
+        if item.kind == ItemKind.VIDEO:
+            courses.record_video_progress(
+                enrolment,
+                item,
+                intervals=[[0, item.duration_seconds]],
+                position=item.duration_seconds,
+                duration=item.duration_seconds,
+                now=now,
+            )
+        else:
+            courses.set_item_done(enrolment, item, True, now=now)
+
+
 @demo_cli.command("load")
 def load() -> None:
-    """Load the demo cities and accounts (refused in production)."""
+    """Load the demo data (refused in production)."""
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("Demo data is never loaded in production.")
-    created = load_demo_accounts()
+    now = utcnow()
+    created = load_demo_accounts(now)
+    # Courses come from `flask content sync`; runs are added to whichever demo courses exist.
+    created += load_demo_runs(now)
     db.session.commit()
     click.echo(f"Demo data: {len(created)} new record(s)." if created else "Demo data: up to date.")

@@ -11,9 +11,18 @@ from datetime import datetime
 
 from babel import Locale
 from flask import Flask, current_app, request
-from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+    get_timezone,
+    to_user_timezone,
+)
 from flask_login import current_user
 
+from learning.core.locales import language_name
 from learning.extensions import babel
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
@@ -49,6 +58,13 @@ def local_datetime(value: datetime | None, format: str = "medium") -> str:
     return f"{format_datetime(value, format)} ({zone})"
 
 
+def local_date(value: datetime | None, format: str = "medium") -> str:
+    """The date of a UTC datetime in the viewer's zone and locale."""
+    if value is None:
+        return ""
+    return format_date(to_user_timezone(value), format)
+
+
 def interface_language() -> str:
     """The language the page text is really in: the locale if translated, else English."""
     locale = str(get_locale())
@@ -63,6 +79,10 @@ def init_app(app: Flask) -> None:
             str(t.language) for t in babel.list_translations()
         )
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["format_percent"] = format_percent
+    app.jinja_env.filters["format_number"] = format_decimal
+    app.jinja_env.filters["language_name"] = lambda code: language_name(code, str(get_locale()))
     app.jinja_env.filters["country_name"] = country_name
 
     @app.context_processor

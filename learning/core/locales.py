@@ -60,3 +60,11 @@ def country_names(locale: str = "en") -> tuple[tuple[str, str], ...]:
 
 def is_known_country(code: str | None) -> bool:
     return bool(code) and code in dict(country_names("en"))
+
+
+def language_name(code: str, locale: str = "en") -> str:
+    """The name of language ``code`` (``ko`` -> ``Korean``), or the code if unknown."""
+    try:
+        return Locale.parse(locale).languages.get(code.split("-")[0], code)
+    except (ValueError, TypeError):
+        return code

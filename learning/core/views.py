@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import text
 
 from learning.extensions import db
@@ -12,6 +13,9 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def index():
+    # Signed-in people start from their own learning, where a domain provides one.
+    if current_user.is_authenticated and "courses.dashboard" in current_app.view_functions:
+        return redirect(url_for("courses.dashboard"))
     return render_template("index.html")
 
 

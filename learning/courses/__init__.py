@@ -1,0 +1,1 @@
+"""Courses: courses, modules, items, runs, enrolments, progress, and content sync."""
