@@ -10,7 +10,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from learning.core.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay usable after the one commit of a request, without reloading each of them.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

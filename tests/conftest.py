@@ -8,12 +8,14 @@ that database (PostgreSQL in CI) instead of a SQLite file.
 
 from __future__ import annotations
 
+import contextvars
 import os
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import text
@@ -35,6 +37,19 @@ class BoundSession(FlaskSession):
         return super().get_bind(*args, **kwargs)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in an app context of its own, as it does in production.
+
+    The ``db`` fixture keeps an app context pushed for the whole test, and Flask reuses it for
+    requests; ``g`` (the signed-in user, the CSRF token, the locale) would then leak from one
+    request, or one browser, to the next. A fresh context also gives each request its own
+    database session (on the test's connection), like a real request.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def instance_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("instance")
@@ -52,8 +67,10 @@ def app(instance_dir, database_url):
         SQLALCHEMY_DATABASE_URI=database_url,
         INSTANCE_DIR=instance_dir,
         MAIL_OUTBOX_DIR=instance_dir / "outbox",
+        MEDIA_DIR=instance_dir / "media",
         MAIL_SERVER=None,
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         drop_everything(_db.engine)
         upgrade()
@@ -71,7 +88,12 @@ def db(app):
         transaction = connection.begin()
         original = _db.session
         _db.session = _db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": BoundSession}
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": BoundSession,
+                "expire_on_commit": False,  # as in the app (extensions.py)
+            }
         )
         try:
             yield _db

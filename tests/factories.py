@@ -9,7 +9,7 @@ from learning.accounts.models import City, User
 from learning.core.db import utcnow
 from learning.extensions import db
 
-PASSWORD = "correct horse battery"  # noqa: S105
+PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
 
 
@@ -55,8 +55,13 @@ def create_user(
 WEBM_HEAD = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm\x42\x87\x81\x02"
 
 
-def create_course(*, modules=((("video", False), ("reading", False), ("reading", True)),),
-                  published=True, threshold=0.9, **fields):
+def create_course(
+    *,
+    modules=((("video", False), ("reading", False), ("reading", True)),),
+    published=True,
+    threshold=0.9,
+    **fields,
+):
     """A course whose modules hold items of the given (kind, optional) pairs."""
     from learning.courses.models import Course, Item, Module
 
@@ -76,7 +81,9 @@ def create_course(*, modules=((("video", False), ("reading", False), ("reading",
     db.session.add(course)
     db.session.flush()
     for m_index, items in enumerate(modules):
-        module = Module(course_id=course.id, key=f"m{m_index}", position=m_index, title=f"Module {m_index + 1}")
+        module = Module(
+            course_id=course.id, key=f"m{m_index}", position=m_index, title=f"Module {m_index + 1}"
+        )
         db.session.add(module)
         db.session.flush()
         for i_index, (kind, optional) in enumerate(items):

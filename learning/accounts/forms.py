@@ -12,6 +12,7 @@ from wtforms import (
     HiddenField,
     PasswordField,
     SearchField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -30,6 +31,11 @@ ROLE_LABELS = {
     "coordinator": _l("Coordinator"),
     "admin": _l("Administrator"),
 }
+
+
+def _role_choices() -> list[SelectChoice]:
+    # Choices fixed at class definition are SelectChoice objects: WTForms 3.3 deprecates tuples.
+    return [SelectChoice(role, ROLE_LABELS[role]) for role in ROLE_VALUES]
 
 
 def city_choices(cities) -> list[tuple[str, str]]:
@@ -164,7 +170,7 @@ class UserSearchForm(FlaskForm):
     q = SearchField(_l("Name or e-mail"), validators=[Optional(), Length(max=100)])
     role = SelectField(
         _l("Role"),
-        choices=[("", _l("Any role"))] + [(r, ROLE_LABELS[r]) for r in ROLE_VALUES],
+        choices=[SelectChoice("", _l("Any role")), *_role_choices()],
         validators=[Optional()],
     )
 
@@ -175,7 +181,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class UserAdminForm(FlaskForm):
-    roles = MultiCheckboxField(_l("Roles"), choices=[(r, ROLE_LABELS[r]) for r in ROLE_VALUES])
+    roles = MultiCheckboxField(_l("Roles"), choices=_role_choices())
     city_id = SelectField(_l("City or organisation"), coerce=str, validators=[Optional()])
     submit = SubmitField(_l("Save changes"))
 
@@ -194,8 +200,8 @@ class CityForm(FlaskForm):
     kind = SelectField(
         _l("Kind"),
         choices=[
-            (CityKind.CITY.value, _l("City")),
-            (CityKind.ORGANISATION.value, _l("Organisation")),
+            SelectChoice(CityKind.CITY.value, _l("City")),
+            SelectChoice(CityKind.ORGANISATION.value, _l("Organisation")),
         ],
     )
     timezone = SelectField(_l("Time zone"), default="UTC")

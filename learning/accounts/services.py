@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from learning.accounts.models import (
     ROLE_VALUES,
@@ -143,7 +143,8 @@ def load_user_for_session(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = _session().get(User, int(user_id))
+    # One query per request for the user, their city and their roles.
+    user = _session().get(User, int(user_id), options=[joinedload(User.role_rows)])
     if user is None or not user.is_active:
         return None
     if not hmac.compare_digest(user.session_token, token):
@@ -197,12 +198,10 @@ def register_user(
 
     An address that already has an account is not an error the visitor may see (that would
     tell strangers who has an account): the result says ``is_new=False`` and the caller tells
-    the owner by e-mail instead.
+    the owner by e-mail instead. The input is checked first, so that a refusal (say, the
+    password equal to the address) reads the same whether or not the address has an account.
     """
     email = normalise_email(email)
-    existing = find_user_by_email(email)
-    if existing is not None:
-        return SignupResult(existing, is_new=False)
     check_password_rules(password, email=email)
     _validate_profile(
         display_name=display_name,
@@ -212,11 +211,15 @@ def register_user(
         languages=languages,
     )
     city = _get_city(city_id)
+    # Hash in every case, so that the answer takes as long for an existing address.
+    password_hash = _hasher.hash(password)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        return SignupResult(existing, is_new=False)
     user = User(
         email=email,
-        password_hash=_hasher.hash(password),
+        password_hash=password_hash,
         display_name=display_name.strip(),
-        city=city,
         country=country or (city.country if city else None),
         timezone=timezone,
         locale=locale,
@@ -229,6 +232,9 @@ def register_user(
     try:
         with session.begin_nested():
             session.add(user)
+            # Set after add: the backref puts the user in city.users, and a city holding a
+            # user that is not in the session makes the nested transaction's flush warn.
+            user.city = city
             grant_role(user, Role.LEARNER, now=now)
             session.flush()
     except IntegrityError:
@@ -479,7 +485,8 @@ def set_active(actor: User, user: User, active: bool, *, now: datetime) -> None:
 def set_user_city(actor: User, user: User, city_id: int | None, *, now: datetime) -> None:
     """Move ``user`` to another city or organisation (their team)."""
     city = _get_city(city_id)
-    if user.city_id == (city.id if city else None):
+    # Compare the related objects: ``city_id`` lags behind ``city`` until the next flush.
+    if user.city is city:
         return
     before = user.city.name if user.city else None
     user.city = city
@@ -514,7 +521,8 @@ def search_users(
     if role:
         conditions.append(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
     total = _session().scalar(select(func.count(User.id)).where(*conditions)) or 0
-    page = max(1, page)
+    # Past the last page shows the last one; an absurd number would overflow the OFFSET (a 500).
+    page = min(max(1, page), Page([], total, 1, per_page).pages)
     users = list(
         _session().scalars(
             select(User)

@@ -192,8 +192,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    # Clear first: logout_user() leaves a note in the session that makes Flask-Login delete
+    # the remember-me cookie; clearing after it would keep that cookie and sign the user in again.
     session.clear()
+    logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("main.index"))
 

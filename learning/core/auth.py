@@ -45,7 +45,10 @@ def is_safe_redirect(target: str | None) -> bool:
     if "\\" in target or any(ord(ch) < 32 for ch in target):
         return False
     host_url = request.host_url
-    test = urlsplit(urljoin(host_url, target))
+    try:
+        test = urlsplit(urljoin(host_url, target))
+    except ValueError:  # e.g. "//[" (an unclosed IPv6 host): not a place to send anyone
+        return False
     ref = urlsplit(host_url)
     return (
         target.startswith("/")

@@ -69,6 +69,9 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # Readers and the writer no longer block each other (no effect in memory).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
 
@@ -76,3 +79,14 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
 def _sqlite_on_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN")
+
+
+def is_retryable(error: Exception) -> bool:
+    """A transaction lost a race it may win on a second try: SQLite busy, PostgreSQL
+    serialization failure or deadlock."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(error, OperationalError):
+        return False
+    code = getattr(error.orig, "sqlstate", None)
+    return code in {"40001", "40P01"} or "database is locked" in str(error.orig)

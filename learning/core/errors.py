@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from learning.extensions import db
+
 log = logging.getLogger(__name__)
 
 
@@ -131,6 +133,8 @@ def handle_unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return handle_http_error(error)
     log.exception("Unhandled error on %s %s", request.method, request.path)
+    # The page itself may need the database (who is signed in): start from a clean session.
+    db.session.rollback()
     return handle_http_error(InternalServerError())
 
 

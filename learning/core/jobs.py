@@ -12,9 +12,9 @@ import logging
 from typing import Any
 
 from celery import Celery, Task
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,17 @@ def init_app(app: Flask) -> Celery:
 
 def enqueue_after_commit(session: Session, task: Task, *args: Any, **kwargs: Any) -> None:
     """Send ``task`` with these arguments once ``session`` commits; forget it on rollback."""
+    if has_app_context():
+        # A shared task resolves to the process's default Celery app, which is the one of the
+        # Flask app created last; send it through this app's Celery (its broker, its eager
+        # setting, its app context) so that several apps can live in one process.
+        task = current_app.extensions["celery"].tasks[task.name]
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        # Tie the tasks to a transaction: a rollback before any query would otherwise leave
+        # them queued for the next commit.
+        session.begin()
     session.info.setdefault(PENDING_KEY, []).append((task, args, kwargs))
 
 

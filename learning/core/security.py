@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline scripts or styles anywhere: small JavaScript lives in static files and receives
@@ -38,7 +39,16 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_characters() -> None:
+    """Refuse input holding NUL: no form needs one, and PostgreSQL text cannot store it (a 500)."""
+    for source in (request.args, request.form):
+        for values in source.listvalues():
+            if any("\x00" in value for value in values):
+                raise BadRequest("The request contains a NUL character.")
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
     if app.config.get("SESSION_COOKIE_SECURE"):
 
