@@ -14,6 +14,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_INSTANCE_DIR = BASE_DIR / "instance"
+MB = 1024 * 1024
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -68,6 +69,11 @@ class BaseConfig:
         self.MEDIA_DIR = Path(env("MEDIA_DIR", str(self.INSTANCE_DIR / "media")))
         self.CONTENT_DIR = Path(env("CONTENT_DIR", str(BASE_DIR / "content")))
         self.MEDIA_MAX_AGE = env_int("MEDIA_MAX_AGE", 3600)
+        # Uploads in the authoring pages, each kind with its own limit (checked while the file
+        # streams to storage); a request body may be as large as the largest plus the form.
+        self.MAX_VIDEO_BYTES = env_int("MAX_VIDEO_MB", 500) * MB
+        self.MAX_FILE_BYTES = env_int("MAX_FILE_MB", 50) * MB
+        self.MAX_IMAGE_BYTES = env_int("MAX_IMAGE_MB", 10) * MB
 
         # Accounts
         self.EMAIL_CONFIRM_MAX_AGE = timedelta(hours=env_int("EMAIL_CONFIRM_HOURS", 48))
@@ -95,7 +101,10 @@ class BaseConfig:
         self.REMEMBER_COOKIE_SECURE = secure
         self.REMEMBER_COOKIE_DURATION = timedelta(days=env_int("REMEMBER_DAYS", 30))
         self.PERMANENT_SESSION_LIFETIME = timedelta(hours=env_int("SESSION_HOURS", 12))
-        self.MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_MB", 64) * 1024 * 1024
+        self.MAX_CONTENT_LENGTH = max(
+            env_int("MAX_UPLOAD_MB", 64) * MB,
+            max(self.MAX_VIDEO_BYTES, self.MAX_FILE_BYTES, self.MAX_IMAGE_BYTES) + MB,
+        )
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session does
         self.PROXY_FIX_HOPS = env_int("PROXY_FIX_HOPS", 0)
 

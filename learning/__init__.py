@@ -47,6 +47,8 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
     from learning.core.storage import LocalStorage
     from learning.core.views import bp as main_bp
     from learning.courses.cli import content_cli
+    from learning.courses.teach import bp as teach_bp
+    from learning.courses.teach import public as teach_public_bp
     from learning.courses.views import api as courses_api
     from learning.courses.views import bp as courses_bp
     from learning.demo import demo_cli
@@ -56,6 +58,8 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
     app.register_blueprint(admin_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(courses_api)
+    app.register_blueprint(teach_bp)
+    app.register_blueprint(teach_public_bp)
     app.extensions["storage"] = LocalStorage(app.config["MEDIA_DIR"])
     app.cli.add_command(accounts_cli)
     app.cli.add_command(content_cli)

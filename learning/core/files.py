@@ -9,6 +9,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import filetype
 
@@ -67,10 +68,15 @@ def sniff(data: bytes) -> str | None:
 
 
 def _sniff_ooxml(data: bytes) -> str | None:
+    return _ooxml_type(io.BytesIO(data))
+
+
+def _ooxml_type(stream: BinaryIO) -> str | None:
+    """Word, PowerPoint or Excel, from the names in a ZIP's directory (read, not unpacked)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(stream) as archive:
             names = archive.namelist()
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return None
     if "[Content_Types].xml" not in names:
         return None
@@ -78,6 +84,23 @@ def _sniff_ooxml(data: bytes) -> str | None:
         if any(name.startswith(prefix) for name in names):
             return mime
     return None
+
+
+def sniff_stream(stream: BinaryIO, head_bytes: int = 8192) -> str | None:
+    """Like ``sniff`` for a seekable stream (an upload, an open file), which is rewound.
+
+    Only the first bytes are read, or a ZIP's directory for Office documents: never the
+    whole file.
+    """
+    start = stream.tell()
+    try:
+        head = stream.read(head_bytes)
+        if not head.startswith(b"PK\x03\x04"):
+            return sniff(head)
+        stream.seek(start)
+        return _ooxml_type(stream)
+    finally:
+        stream.seek(start)
 
 
 _TIMESTAMP = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"

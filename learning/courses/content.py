@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import select
 
 from learning.core import files
 from learning.core.errors import DomainError
+from learning.core.media import video_duration
 from learning.core.storage import Storage
 from learning.core.text import render_markdown
 from learning.courses.models import ITEM_KINDS, Course, Item, ItemAsset, ItemKind, Module
@@ -27,6 +29,7 @@ from learning.extensions import db
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MAX_TITLE = 200
 MEDIA_LIMIT = 512 * 1024 * 1024
+DURATION_MATCH = 0.5  # seconds of disagreement allowed between course.yaml and the file
 
 
 @dataclass(frozen=True)
@@ -221,7 +224,14 @@ class _Reader:
             if not isinstance(front, dict):
                 self.problem("front matter must be a mapping", 2, self._display(path))
             body = parts[2]
-        return render_markdown(body, shift_headings=1)
+        html = render_markdown(body, shift_headings=1)
+        # The page already shows the item's title; a first heading repeating it is dropped.
+        title = mapping.get("title")
+        if isinstance(title, str):
+            repeated = f"<h2>{escape(title.strip())}</h2>"
+            if html.lstrip().startswith(repeated):
+                html = html.lstrip()[len(repeated) :].lstrip()
+        return html
 
 
 def _head(path: Path, size: int = 8192) -> bytes:
@@ -395,10 +405,19 @@ def _read_item(reader: _Reader, raw: Any, keys: set[str]) -> ItemSpec | None:
     item = ItemSpec(key=key, kind=kind, title=reader.text(raw, "title"), is_optional=optional)
     if kind == ItemKind.VIDEO:
         item.media, item.media_type = reader.typed_file(raw, "video", files.VIDEO_TYPES)
-        duration = raw.get("duration")
+        measured = None
+        if item.media is not None:
+            with item.media.open("rb") as handle:
+                measured = video_duration(handle, item.media_type)
+        duration = raw.get("duration", measured)
         if not isinstance(duration, int | float) or isinstance(duration, bool) or duration <= 0:
             reader.problem(
                 "'duration' must be the video's length in seconds (> 0)",
+                raw.key_lines.get("duration", line),
+            )
+        elif measured is not None and abs(measured - duration) > DURATION_MATCH:
+            reader.problem(
+                f"'duration' is {duration} s but the video lasts {measured:.1f} s",
                 raw.key_lines.get("duration", line),
             )
         else:
@@ -549,6 +568,9 @@ def _apply(spec: CourseSpec, *, storage: Storage, now: datetime, report: SyncRep
     course.is_published = spec.is_published
     course.content_hash = spec.content_hash
     course.updated_at = now
+    # Files win over edits made in the browser: their derived fields go too.
+    course.cover_thumb_key = None
+    course.cover_pending_key = None
     course.cover_key = (
         _store(storage, spec.cover, files.sniff(_head(spec.cover)) or "")[0] if spec.cover else None
     )
@@ -598,6 +620,7 @@ def _apply_item(item: Item, spec: ItemSpec, module: Module, position: int, *, st
     item.is_optional = spec.is_optional
     item.is_archived = False
     item.body_html = spec.body_html
+    item.body_markdown = None
     item.transcript = spec.transcript
     item.url = spec.url
     item.duration_seconds = spec.duration

@@ -57,7 +57,11 @@ class Course(TimestampMixin, Base):
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     programme: Mapped[str] = mapped_column(String(200), default="")
     estimated_hours: Mapped[float] = mapped_column(Float, default=0)
+    # Covers are served only after the worker has processed them (upright, no EXIF, resized);
+    # an upload waits in cover_pending_key until then.
     cover_key: Mapped[str | None] = mapped_column(String(255))
+    cover_thumb_key: Mapped[str | None] = mapped_column(String(255))
+    cover_pending_key: Mapped[str | None] = mapped_column(String(255))
     video_threshold: Mapped[float] = mapped_column(Float, default=0.9)
     is_published: Mapped[bool] = mapped_column(default=False)
     # Hash of the content folder the course was last synced from; None if edited in the browser.
@@ -136,6 +140,8 @@ class Item(Base):
     kind: Mapped[str] = mapped_column(String(10))
     title: Mapped[str] = mapped_column(String(200))
     body_html: Mapped[str] = mapped_column(Text, default="")  # sanitised when stored
+    # The Markdown typed in the browser, to edit it again (synced items keep theirs in files).
+    body_markdown: Mapped[str | None] = mapped_column(Text)
     transcript: Mapped[str] = mapped_column(Text, default="")  # from the captions, for reading
     url: Mapped[str | None] = mapped_column(String(2000))
     media_key: Mapped[str | None] = mapped_column(String(255))

@@ -17,11 +17,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import OperationalError
 
 from learning.accounts import services as accounts
 from learning.core.auth import roles_required
-from learning.core.db import utcnow
-from learning.core.errors import DomainError, Forbidden, NotFound, ValidationError
+from learning.core.db import is_retryable, utcnow
+from learning.core.errors import DomainError, Forbidden, NotFound
 from learning.courses import services
 from learning.courses.forms import (
     AddLearnerForm,
@@ -181,7 +182,7 @@ def item_done(slug: str, item_id: int):
     return redirect(url_for("courses.item", slug=slug, item_id=item.id), 303)
 
 
-def _send_stored(key: str, media_type: str, *, download_name: str | None = None, public=False):
+def send_stored(key: str, media_type: str, *, download_name: str | None = None, public=False):
     path = current_app.extensions["storage"].local_path(key)
     if path is None:
         abort(404)
@@ -207,7 +208,7 @@ def item_media(slug: str, item_id: int):
     services.item_access(current_user, item, now=utcnow())
     if not item.media_key:
         abort(404)
-    return _send_stored(item.media_key, item.media_type, download_name=item.media_name)
+    return send_stored(item.media_key, item.media_type, download_name=item.media_name)
 
 
 @bp.route("/courses/<slug>/assets/<int:asset_id>")
@@ -217,7 +218,7 @@ def asset(slug: str, asset_id: int):
     if asset is None or asset.item.module.course.slug != slug or asset.item.is_archived:
         raise NotFound(_("No such file."))
     services.item_access(current_user, asset.item, now=utcnow())
-    return _send_stored(asset.storage_key, asset.media_type, download_name=asset.filename)
+    return send_stored(asset.storage_key, asset.media_type, download_name=asset.filename)
 
 
 @bp.route("/courses/<slug>/cover")
@@ -226,7 +227,7 @@ def cover(slug: str):
     if not course.cover_key:
         abort(404)
     media_type = "image/" + course.cover_key.rsplit(".", 1)[-1].replace("jpg", "jpeg")
-    return _send_stored(course.cover_key, media_type, public=course.is_published)
+    return send_stored(course.cover_key, media_type, public=course.is_published)
 
 
 # --- dashboard --------------------------------------------------------------------------------------
@@ -334,6 +335,22 @@ def import_learners(slug: str, run_id: int):
 # --- progress API -----------------------------------------------------------------------------------
 
 
+def _record_progress(item_id: int, payload: dict):
+    item = services.get_item(item_id)
+    now = utcnow()
+    access = services.item_access(current_user, item, now=now)
+    if access.enrolment is None:
+        raise Forbidden(_("Only enrolled learners record progress."))
+    return services.record_video_progress(
+        access.enrolment,
+        item,
+        intervals=payload["intervals"],
+        position=payload["position"],
+        duration=payload["duration"],
+        now=now,
+    )
+
+
 @api.route("/items/<int:item_id>/progress", methods=["POST"])
 def item_progress(item_id: int):
     if not current_user.is_authenticated:
@@ -351,24 +368,20 @@ def item_progress(item_id: int):
                 }
             }
         ), 400
-    item = services.get_item(item_id)
-    now = utcnow()
-    access = services.item_access(current_user, item, now=now)
-    if access.enrolment is None:
-        raise Forbidden(_("Only enrolled learners record progress."))
-    try:
-        report = services.record_video_progress(
-            access.enrolment,
-            item,
-            intervals=payload["intervals"],
-            position=payload["position"],
-            duration=payload["duration"],
-            now=now,
-        )
-    except ValidationError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    # Reports are idempotent, so a transaction that lost a race with another writer is
+    # simply run again.
+    for attempt in range(3):
+        try:
+            report = _record_progress(item_id, payload)
+            db.session.commit()
+            break
+        except OperationalError as error:
+            db.session.rollback()
+            if attempt == 2 or not is_retryable(error):
+                raise
+        except DomainError:
+            db.session.rollback()
+            raise
     return jsonify(
         {
             "played_seconds": report.played_seconds,
