@@ -1,0 +1,1 @@
+"""Reproducible benchmarks: ``make bench`` prints figures (they are measurements, not tests)."""

@@ -1,0 +1,29 @@
+"""``make bench``: every benchmark, with the budgets beside the figures."""
+
+from __future__ import annotations
+
+import os
+
+from bench import common, pages, progress
+
+
+def main() -> None:
+    print(
+        f"CapaCity benchmarks: gunicorn {common.WORKERS} sync workers, wrk {common.CONNECTIONS} "
+        f"connections, {common.SECONDS} s each, {os.cpu_count()} CPUs\n"
+    )
+    ceiling = pages.ceiling()
+    print(ceiling.line())
+    for kind in ("sqlite", "postgresql"):
+        for result in pages.run(kind):
+            share = 100 * result.rps / ceiling.rps
+            print(
+                result.line()
+                + f"   {share:.0f}% of ceiling (budget for the course page: >= 25%, p99 < 50 ms)"
+            )
+        for result in progress.run(kind):
+            print(result.line() + "   (budget on PostgreSQL: >= 1000 req/s, p99 < 50 ms)")
+
+
+if __name__ == "__main__":
+    main()
