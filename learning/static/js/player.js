@@ -50,11 +50,14 @@
     return ranges;
   }
 
+  var touched = false;  // has this page played or moved the video yet?
+
   function pending() {
     var stored = load();
     var report = {
       intervals: merge(stored ? stored.intervals : [], playedRanges()),
-      position: Math.min(duration, video.currentTime || 0),
+      // Until the learner touches this player, the last known position is the stored one.
+      position: touched || !stored ? Math.min(duration, video.currentTime || 0) : stored.position,
       duration: duration
     };
     save(report);
@@ -108,6 +111,9 @@
   });
   video.addEventListener("ratechange", function () {
     if (video.playbackRate > MAX_RATE) { video.playbackRate = MAX_RATE; }
+  });
+  ["play", "seeking"].forEach(function (name) {
+    video.addEventListener(name, function () { touched = true; });
   });
   video.addEventListener("play", function () {
     if (!timer) { timer = window.setInterval(send, SEND_EVERY_MS); }
