@@ -133,7 +133,13 @@ class BaseConfig:
             "worker_prefetch_multiplier": 1,
             "broker_connection_retry_on_startup": True,
             "timezone": "UTC",
-            "beat_schedule": {},
+            "beat_schedule": {
+                # Attempts left open past their time limit are submitted with what was saved.
+                "close-overdue-quiz-attempts": {
+                    "task": "quizzes.close_overdue_attempts",
+                    "schedule": 60.0,
+                },
+            },
         }
 
     def validate(self) -> None:

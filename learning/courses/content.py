@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from sqlalchemy import select
@@ -101,6 +101,21 @@ class ItemSpec:
     media_type: str | None = None
     duration: float | None = None
     assets: list[AssetSpec] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # what a kind handler read
+
+
+class KindHandler(Protocol):
+    """How another domain reads and imports its own kind of item (quizzes: 'quiz')."""
+
+    def read(self, reader: ContentReader, raw: Any, item: ItemSpec) -> None:
+        """Check the item's settings and files, report problems, fill ``item.extra``."""
+
+    def apply(self, item: Item, spec: ItemSpec, *, now: datetime) -> None:
+        """Import what ``read`` found for the (flushed) ``item``; flush, never commit."""
+
+
+#: Item kinds handled by other domains, registered when those domains are imported.
+KIND_HANDLERS: dict[str, KindHandler] = {}
 
 
 @dataclass
@@ -129,16 +144,16 @@ class CourseSpec:
     content_hash: str
 
 
-class _Reader:
+class ContentReader:
     """Collects every problem of one course folder instead of stopping at the first."""
 
     def __init__(self, folder: Path, root: Path):
         self.folder = folder
         self.root = root
-        self.yaml_name = self._display(folder / "course.yaml")
+        self.yaml_name = self.display(folder / "course.yaml")
         self.problems: list[ContentProblem] = []
 
-    def _display(self, path: Path) -> str:
+    def display(self, path: Path) -> str:
         try:
             return str(path.relative_to(self.root.parent))
         except ValueError:
@@ -203,13 +218,13 @@ class _Reader:
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as error:
-            self.problem(f"not UTF-8 text ({error.reason})", None, self._display(path))
+            self.problem(f"not UTF-8 text ({error.reason})", None, self.display(path))
             return ""
         body = text
         if text.startswith("---"):
             parts = re.split(r"^---[ \t]*$", text, maxsplit=2, flags=re.MULTILINE)
             if len(parts) < 3:
-                self.problem("front matter is not closed by '---'", 1, self._display(path))
+                self.problem("front matter is not closed by '---'", 1, self.display(path))
                 return ""
             try:
                 front = yaml.safe_load(parts[1]) or {}
@@ -218,11 +233,11 @@ class _Reader:
                 self.problem(
                     f"front matter: {getattr(error, 'problem', error)}",
                     mark.line + 2 if mark else 1,
-                    self._display(path),
+                    self.display(path),
                 )
                 return ""
             if not isinstance(front, dict):
-                self.problem("front matter must be a mapping", 2, self._display(path))
+                self.problem("front matter must be a mapping", 2, self.display(path))
             body = parts[2]
         html = render_markdown(body, shift_headings=1)
         # The page already shows the item's title; a first heading repeating it is dropped.
@@ -258,7 +273,7 @@ def read_course_folder(
     folder: Path, root: Path | None = None
 ) -> tuple[CourseSpec | None, list[ContentProblem]]:
     """Read and check one course folder; return the spec or the problems found."""
-    reader = _Reader(folder, root or folder.parent)
+    reader = ContentReader(folder, root or folder.parent)
     yaml_path = folder / "course.yaml"
     if not yaml_path.is_file():
         reader.problem("course.yaml is missing")
@@ -383,7 +398,7 @@ def read_course_folder(
     )
 
 
-def _read_item(reader: _Reader, raw: Any, keys: set[str]) -> ItemSpec | None:
+def _read_item(reader: ContentReader, raw: Any, keys: set[str]) -> ItemSpec | None:
     if not isinstance(raw, _Mapping):
         reader.problem("each item must be a mapping")
         return None
@@ -443,7 +458,7 @@ def _read_item(reader: _Reader, raw: Any, keys: set[str]) -> ItemSpec | None:
             try:
                 files.validate_vtt(text, duration=item.duration)
             except files.FileCheckError as error:
-                reader.problem(str(error), None, reader._display(path))
+                reader.problem(str(error), None, reader.display(path))
                 continue
             if position == 0:
                 item.transcript = "\n".join(
@@ -482,6 +497,14 @@ def _read_item(reader: _Reader, raw: Any, keys: set[str]) -> ItemSpec | None:
             item.url = url
         if raw.get("notes"):
             item.body_html = reader.markdown(raw, "notes")
+    elif kind in KIND_HANDLERS:
+        KIND_HANDLERS[kind].read(reader, raw, item)
+        if raw.get("notes"):
+            item.body_html = reader.markdown(raw, "notes")
+    else:
+        reader.problem(
+            f"items of type '{kind}' are not supported here", raw.key_lines.get("type", line)
+        )
     attachments = raw.get("attachments") or []
     if not isinstance(attachments, list):
         reader.problem("'attachments' must be a list of files", raw.key_lines.get("attachments"))
@@ -648,3 +671,6 @@ def _apply_item(item: Item, spec: ItemSpec, module: Module, position: int, *, st
             )
         )
     item.assets = assets
+    if spec.kind in KIND_HANDLERS:
+        db.session.flush()
+        KIND_HANDLERS[spec.kind].apply(item, spec, now=now)

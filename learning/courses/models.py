@@ -27,6 +27,7 @@ class ItemKind(enum.StrEnum):
     READING = "reading"
     FILE = "file"
     LINK = "link"
+    QUIZ = "quiz"  # settings and questions live in the quizzes domain
 
 
 ITEM_KINDS = tuple(kind.value for kind in ItemKind)
@@ -127,7 +128,7 @@ class Item(Base):
     __tablename__ = "items"
     __table_args__ = (
         UniqueConstraint("course_id", "key"),
-        CheckConstraint("kind IN ('video', 'reading', 'file', 'link')", name="kind"),
+        CheckConstraint("kind IN ('video', 'reading', 'file', 'link', 'quiz')", name="kind"),
         CheckConstraint("kind != 'video' OR duration_seconds > 0", name="video_has_duration"),
         Index("ix_items_module_id_position", "module_id", "position"),
     )

@@ -626,10 +626,23 @@ def record_video_progress(
     )
 
 
+def complete_item(enrolment: Enrolment, item: Item, *, now: datetime) -> ItemProgress:
+    """Record that ``item`` is complete for ``enrolment`` (a passed quiz, for instance)."""
+    progress = _progress_row(enrolment, item, now=now)
+    if progress.completed_at is None:
+        progress.completed_at = now
+        progress.updated_at = now
+        _after_item_completed(enrolment, now=now)
+    return progress
+
+
 def set_item_done(enrolment: Enrolment, item: Item, done: bool, *, now: datetime) -> ItemProgress:
-    """Mark a reading, file or link as done (or not done). Videos complete by being watched."""
+    """Mark a reading, file or link as done (or not done). Videos complete by being watched,
+    quizzes by being passed."""
     if item.kind == ItemKind.VIDEO:
         raise ValidationError("A video lecture is completed by watching it.", field="item")
+    if item.kind == ItemKind.QUIZ:
+        raise ValidationError("A quiz is completed by passing it.", field="item")
     progress = _progress_row(enrolment, item, now=now)
     if done and progress.completed_at is None:
         progress.completed_at = now

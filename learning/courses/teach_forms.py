@@ -31,6 +31,7 @@ KIND_LABELS = {
     ItemKind.READING.value: _l("Reading"),
     ItemKind.FILE.value: _l("File"),
     ItemKind.LINK.value: _l("Link"),
+    ItemKind.QUIZ.value: _l("Quiz"),
 }
 ENROLMENT_MODE_LABELS = {
     EnrolmentMode.OPEN.value: _l("Open: anyone signed in may enrol"),

@@ -36,6 +36,8 @@ from learning.courses.models import Item, ItemAsset
 from learning.extensions import db
 
 bp = Blueprint("courses", __name__, template_folder="templates")
+#: Pages of other domains that show their own kinds of item (quizzes registers 'quiz').
+ITEM_PAGE_ENDPOINTS: dict[str, str] = {}
 api = Blueprint("courses_api", __name__, url_prefix="/api/v1")
 
 
@@ -137,6 +139,8 @@ def _item_in_course(slug: str, item_id: int) -> Item:
 @login_required
 def item(slug: str, item_id: int):
     item = _item_in_course(slug, item_id)
+    if item.kind in ITEM_PAGE_ENDPOINTS:
+        return redirect(url_for(ITEM_PAGE_ENDPOINTS[item.kind], slug=slug, item_id=item.id))
     now = utcnow()
     access = services.item_access(current_user, item, now=now)
     course = services.get_course(slug, viewer=current_user)
@@ -406,3 +410,10 @@ def duration_filter(seconds: float | None) -> str:
 @bp.app_template_filter("module_release")
 def module_release_filter(run, module):
     return services.module_release_at(run, module)
+
+
+@bp.app_template_global("item_url")
+def item_url(course, item) -> str:
+    """Where an item of ``course`` is shown (its own domain's page for a quiz)."""
+    endpoint = ITEM_PAGE_ENDPOINTS.get(item.kind, "courses.item")
+    return url_for(endpoint, slug=course.slug, item_id=item.id)

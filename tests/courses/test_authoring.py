@@ -1367,7 +1367,7 @@ def test_module_of_another_course_is_404(client, db, login_as, people, course):
     )
     assert (
         client.get(
-            f"/teach/courses/{course.slug}/modules/{course.modules[0].id}/items/new/quiz"
+            f"/teach/courses/{course.slug}/modules/{course.modules[0].id}/items/new/podcast"
         ).status_code
         == 404
     )

@@ -1,0 +1,1 @@
+"""Quizzes: question bank, question types and grading, GIFT import/export, attempts."""
