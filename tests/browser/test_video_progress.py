@@ -49,7 +49,7 @@ def _sign_in(page, email, password):
     expect(page).not_to_have_url("/login")
 
 
-def test_honest_coverage_and_resume(live_server, champions, page):
+def test_honest_coverage_and_resume(live_server, champions, page, capture_screen):
     email = "video.learner@live.example.org"
     live_server.create_user(email=email, display_name="Video Learner")
     with live_server.app.app_context():
@@ -61,6 +61,7 @@ def test_honest_coverage_and_resume(live_server, champions, page):
     _sign_in(page, email, live_server.password)
     page.goto(f"/courses/youth-champions/items/{champions['item_id']}")
     check_a11y(page)
+    capture_screen(page, "video-lecture")
     video = page.locator("#lecture-video")
     expect(video.locator("track[kind=captions]")).to_have_count(1)
     # The captions really load (the track's cues are parsed by the browser).
