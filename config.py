@@ -47,7 +47,13 @@ class BaseConfig:
         self.SQLALCHEMY_DATABASE_URI = (
             env("DATABASE_URL") or f"sqlite:///{self.INSTANCE_DIR / 'capacity.db'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # A ping before every checkout costs a round trip per request; connections are
+        # recycled instead, and LEARNING_DB_PRE_PING turns the ping on where the database
+        # drops idle connections.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {
+            "pool_pre_ping": env_bool("DB_PRE_PING", False),
+            "pool_recycle": env_int("DB_POOL_RECYCLE", 1800),
+        }
         self.REDIS_URL = env("REDIS_URL")
 
         # Where links in e-mails point: workers render e-mails outside any request.

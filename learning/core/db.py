@@ -78,7 +78,21 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that will write takes the write lock first: a deferred one that read
+        # and then writes after another writer committed fails at once ("database is locked").
+        immediate = connection.get_execution_options().get("capacity_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session) -> None:
+    """Start the session's next transaction as a writer (matters on SQLite only).
+
+    Call before the first statement of a transaction that will write; what the session read
+    before is rolled back, so call it first thing.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.rollback()
+        session.connection(execution_options={"capacity_write": True})
 
 
 def is_retryable(error: Exception) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from blinker import Namespace
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from learning.accounts import services as accounts
@@ -571,6 +571,65 @@ def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+@dataclass
+class _PlayState:
+    intervals: list
+    played: float
+    position: float
+    opened_at: datetime
+    completed_at: datetime | None
+
+
+def _apply_report(
+    state: _PlayState,
+    *,
+    intervals,
+    position,
+    duration,
+    real: float,
+    threshold: float,
+    now: datetime,
+) -> bool:
+    """Check one report and fold it into ``state``; True if the lecture just became complete.
+
+    The stored union grows only by new ground. Credit beyond what the wall clock since the
+    learner opened the item allows (at most double speed, plus a little slack) is refused.
+    """
+    if not _is_number(duration) or duration <= 0:
+        raise ValidationError("'duration' must be a positive number of seconds.", field="duration")
+    if abs(float(duration) - real) > max(DURATION_TOLERANCE, real * 0.05):
+        raise ValidationError("'duration' does not match this video.", field="duration")
+    if not _is_number(position) or position < 0 or position > real + DURATION_TOLERANCE:
+        raise ValidationError("'position' must be within the video.", field="position")
+    new = parse_intervals(intervals, real)
+    merged = spans.merge([*state.intervals, *new])
+    played = round(spans.total(merged), 3)
+    if played > state.played + 1e-6:
+        elapsed = max(0.0, (now - state.opened_at).total_seconds())
+        if played > elapsed * MAX_PLAYBACK_RATE + PLAY_SLACK_SECONDS:
+            raise ValidationError(
+                "More time was reported as played than has passed since the lecture was opened.",
+                field="intervals",
+                code="implausible_progress",
+            )
+        state.intervals = [[round(s, 3), round(e, 3)] for s, e in merged]
+        state.played = played
+    state.position = min(float(position), real)
+    if state.completed_at is None and state.played / real >= threshold:
+        state.completed_at = now
+        return True
+    return False
+
+
+def _video_report(state: _PlayState, real: float) -> VideoReport:
+    return VideoReport(
+        played_seconds=state.played,
+        coverage=round(min(1.0, state.played / real), 4),
+        completed=state.completed_at is not None,
+        resume_position=round(state.position, 3),
+    )
+
+
 def record_video_progress(
     enrolment: Enrolment,
     item: Item,
@@ -580,50 +639,160 @@ def record_video_progress(
     duration,
     now: datetime,
 ) -> VideoReport:
-    """Add the time really played to ``item``'s progress; idempotent.
-
-    The stored union grows only by new ground. Credit beyond what the wall clock since the
-    learner opened the item allows (at most double speed, plus a little slack) is refused.
-    """
+    """Add the time really played to ``item``'s progress; idempotent (see ``_apply_report``)."""
     if item.kind != ItemKind.VIDEO or not item.duration_seconds:
         raise ValidationError("Only video lectures report played time.", field="item")
     real = float(item.duration_seconds)
-    if not _is_number(duration) or duration <= 0:
-        raise ValidationError("'duration' must be a positive number of seconds.", field="duration")
-    if abs(float(duration) - real) > max(DURATION_TOLERANCE, real * 0.05):
-        raise ValidationError("'duration' does not match this video.", field="duration")
-    if not _is_number(position) or position < 0 or position > real + DURATION_TOLERANCE:
-        raise ValidationError("'position' must be within the video.", field="position")
-    new = parse_intervals(intervals, real)
     progress = _progress_row(enrolment, item, now=now)
-    merged = spans.merge([*progress.intervals, *new])
-    played = round(spans.total(merged), 3)
-    if played > progress.played_seconds + 1e-6:
-        elapsed = max(0.0, (now - progress.opened_at).total_seconds())
-        if played > elapsed * MAX_PLAYBACK_RATE + PLAY_SLACK_SECONDS:
-            raise ValidationError(
-                "More time was reported as played than has passed since the lecture was opened.",
-                field="intervals",
-                code="implausible_progress",
-            )
-        progress.intervals = [[round(s, 3), round(e, 3)] for s, e in merged]
-        progress.played_seconds = played
+    state = _PlayState(
+        progress.intervals,
+        progress.played_seconds,
+        progress.position_seconds,
+        progress.opened_at,
+        progress.completed_at,
+    )
+    completed = _apply_report(
+        state,
+        intervals=intervals,
+        position=position,
+        duration=duration,
+        real=real,
+        threshold=item.module.course.video_threshold,
+        now=now,
+    )
+    if state.played != progress.played_seconds:
+        progress.intervals, progress.played_seconds = state.intervals, state.played
         progress.last_report_at = now
-    if abs(progress.position_seconds - float(position)) > 1e-6:
-        progress.position_seconds = min(float(position), real)
+    progress.position_seconds = state.position
+    progress.completed_at = state.completed_at
     progress.updated_at = now
-    coverage = min(1.0, played / real)
-    if progress.completed_at is None and coverage >= item.module.course.video_threshold:
-        progress.completed_at = now
+    if completed:
         _after_item_completed(enrolment, now=now)
     enrolment.last_item_id = item.id
     enrolment.last_activity_at = now
-    return VideoReport(
-        played_seconds=played,
-        coverage=round(coverage, 4),
-        completed=progress.completed_at is not None,
-        resume_position=round(progress.position_seconds, 3),
+    return _video_report(state, real)
+
+
+# Activity timestamps are refreshed at most this often by progress reports.
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
+
+
+def report_video_progress(
+    user: User, item_id: int, *, intervals, position, duration, now: datetime
+) -> VideoReport:
+    """The progress API's path: one query checks access and reads the state, then at most one
+    small write (none for a report already received)."""
+    session = _session()
+    row = session.execute(
+        select(
+            Item.kind,
+            Item.duration_seconds,
+            Item.is_archived,
+            Item.module_id,
+            Item.course_id,
+            Module.is_archived.label("module_archived"),
+            Module.release_after_days,
+            Course.is_published,
+            Course.video_threshold,
+            Enrolment.id.label("enrolment_id"),
+            Enrolment.last_item_id,
+            Enrolment.last_activity_at,
+            CourseRun.starts_at,
+            CourseRun.is_sequential,
+            ModuleRelease.releases_at,
+            ItemProgress.id.label("progress_id"),
+            ItemProgress.intervals,
+            ItemProgress.played_seconds,
+            ItemProgress.position_seconds,
+            ItemProgress.opened_at,
+            ItemProgress.completed_at,
+        )
+        .select_from(Item)
+        .join(Module, Item.module_id == Module.id)
+        .join(Course, Item.course_id == Course.id)
+        .outerjoin(CourseRun, CourseRun.course_id == Course.id)
+        .outerjoin(
+            Enrolment,
+            (Enrolment.run_id == CourseRun.id)
+            & (Enrolment.user_id == user.id)
+            & Enrolment.left_at.is_(None),
+        )
+        .outerjoin(
+            ModuleRelease,
+            (ModuleRelease.run_id == CourseRun.id) & (ModuleRelease.module_id == Item.module_id),
+        )
+        .outerjoin(
+            ItemProgress,
+            (ItemProgress.enrolment_id == Enrolment.id) & (ItemProgress.item_id == Item.id),
+        )
+        .where(Item.id == item_id)
+        .order_by(Enrolment.id.is_(None), CourseRun.starts_at.desc())
+        .limit(1)
+    ).first()
+    if row is None or row.is_archived:
+        raise NotFound("No such item.")
+    if row.enrolment_id is None:
+        raise Forbidden("Only enrolled learners record progress.")
+    if not row.is_published or row.module_archived:
+        raise NotFound("No such item.")
+    release = row.releases_at or (
+        row.starts_at + timedelta(days=row.release_after_days) if row.release_after_days else None
     )
+    if release is not None and now < release:
+        raise Forbidden("This module opens later.")
+    if row.kind != ItemKind.VIDEO or not row.duration_seconds:
+        raise ValidationError("Only video lectures report played time.", field="item")
+    if row.is_sequential:
+        # Rare: the ORM path knows the order of items.
+        item_access(user, session.get(Item, item_id), now=now)
+    real = float(row.duration_seconds)
+    state = _PlayState(
+        row.intervals or [],
+        row.played_seconds or 0.0,
+        row.position_seconds or 0.0,
+        row.opened_at or now,
+        row.completed_at,
+    )
+    before = (state.played, state.position, state.completed_at)
+    completed = _apply_report(
+        state,
+        intervals=intervals,
+        position=position,
+        duration=duration,
+        real=real,
+        threshold=row.video_threshold,
+        now=now,
+    )
+    values = {
+        "intervals": state.intervals,
+        "played_seconds": state.played,
+        "position_seconds": state.position,
+        "completed_at": state.completed_at,
+        "updated_at": now,
+    }
+    if state.played != before[0]:
+        values["last_report_at"] = now
+    if row.progress_id is None:
+        session.execute(
+            insert(ItemProgress).values(
+                enrolment_id=row.enrolment_id, item_id=item_id, opened_at=state.opened_at, **values
+            )
+        )
+    elif (state.played, state.position, state.completed_at) != before:
+        session.execute(
+            update(ItemProgress).where(ItemProgress.id == row.progress_id).values(**values)
+        )
+    if row.last_item_id != item_id or (
+        row.last_activity_at is None or now - row.last_activity_at > ACTIVITY_RESOLUTION
+    ):
+        session.execute(
+            update(Enrolment)
+            .where(Enrolment.id == row.enrolment_id)
+            .values(last_item_id=item_id, last_activity_at=now)
+        )
+    if completed:
+        _after_item_completed(session.get(Enrolment, row.enrolment_id), now=now)
+    return _video_report(state, real)
 
 
 def complete_item(enrolment: Enrolment, item: Item, *, now: datetime) -> ItemProgress:

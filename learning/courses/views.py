@@ -17,11 +17,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from learning.accounts import services as accounts
 from learning.core.auth import roles_required
-from learning.core.db import is_retryable, utcnow
+from learning.core.db import begin_write, is_retryable, utcnow
 from learning.core.errors import DomainError, Forbidden, NotFound
 from learning.courses import services
 from learning.courses.forms import (
@@ -340,18 +340,13 @@ def import_learners(slug: str, run_id: int):
 
 
 def _record_progress(item_id: int, payload: dict):
-    item = services.get_item(item_id)
-    now = utcnow()
-    access = services.item_access(current_user, item, now=now)
-    if access.enrolment is None:
-        raise Forbidden(_("Only enrolled learners record progress."))
-    return services.record_video_progress(
-        access.enrolment,
-        item,
+    return services.report_video_progress(
+        current_user,
+        item_id,
         intervals=payload["intervals"],
         position=payload["position"],
         duration=payload["duration"],
-        now=now,
+        now=utcnow(),
     )
 
 
@@ -376,12 +371,14 @@ def item_progress(item_id: int):
     # simply run again.
     for attempt in range(3):
         try:
+            begin_write(db.session)
             report = _record_progress(item_id, payload)
             db.session.commit()
             break
-        except OperationalError as error:
+        except (OperationalError, IntegrityError) as error:
+            # A lost race (SQLite busy, deadlock, or a first report inserted twice at once).
             db.session.rollback()
-            if attempt == 2 or not is_retryable(error):
+            if attempt == 2 or not (isinstance(error, IntegrityError) or is_retryable(error)):
                 raise
         except DomainError:
             db.session.rollback()

@@ -27,7 +27,9 @@ GIFT = """\
 def quiz_course(live_server):
     with live_server.app.app_context():
         course = create_course(
-            slug="browser-quiz", title="Quiz course", modules=[[("reading", False), ("quiz", False)]]
+            slug="browser-quiz",
+            title="Quiz course",
+            modules=[[("reading", False), ("quiz", False)]],
         )
         run = create_run(course)
         item = course.modules[0].items[1]

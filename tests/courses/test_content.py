@@ -196,7 +196,11 @@ def test_the_shipped_demo_content_is_valid(db, tmp_path, storage):
     slugs = set(report.created)
     assert {"smart-city-officials", "youth-champions", "digital-platform-training"} <= slugs
     champions = services.get_course("youth-champions")
-    assert len(services.visible_modules(champions)) == 8
-    for module in champions.modules:
+    modules = services.visible_modules(champions)
+    # Eight lectures, each with its video, an optional reading and a quiz; then the final.
+    assert len(modules) == 9 and modules[-1].key == "final"
+    for module in modules[:8]:
         kinds = [(i.kind, i.is_optional) for i in module.items]
         assert ("video", False) in kinds and any(optional for _, optional in kinds)
+        assert kinds[-1] == ("quiz", False)
+    assert [(i.kind, i.is_optional) for i in modules[8].items] == [("quiz", False)]

@@ -59,8 +59,8 @@ def accepts(answer: Answer, number: float) -> bool:
     if interval is None:
         return True
     low, high = interval
-    slack = RELATIVE_SLACK * max(abs(low), abs(high))
-    return low - slack <= number <= high + slack
+    # Each bound gets its own float slack: a wide range must not widen its ends.
+    return low - RELATIVE_SLACK * abs(low) <= number <= high + RELATIVE_SLACK * abs(high)
 
 
 class Numerical(QuestionType):
