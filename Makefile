@@ -53,6 +53,7 @@ lint: install-test
 	$(BIN)/ruff format --check learning tests config.py wsgi.py worker.py bench
 
 bench: install-test
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench
 
 worker: install

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from blinker import Namespace
 from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from learning.accounts import services as accounts
 from learning.accounts.models import Role, User
@@ -136,7 +136,11 @@ def get_course(slug: str, *, viewer: User | None = None) -> Course:
     course = _session().scalar(
         select(Course)
         .where(Course.slug == slug)
-        .options(selectinload(Course.modules).selectinload(Module.items).selectinload(Item.assets))
+        .options(
+            selectinload(Course.modules).selectinload(Module.items),
+            selectinload(Course.runs).selectinload(CourseRun.staff),
+            selectinload(Course.staff),
+        )
     )
     if course is None or (not course.is_published and not can_edit_course(viewer, course)):
         raise NotFound("No such course.")
@@ -282,6 +286,7 @@ def active_enrolment(user: User, course: Course) -> Enrolment | None:
             CourseRun.course_id == course.id,
             Enrolment.left_at.is_(None),
         )
+        .options(joinedload(Enrolment.run).selectinload(CourseRun.module_releases))
         .order_by(CourseRun.starts_at.desc())
         .limit(1)
     )
@@ -883,13 +888,26 @@ def _required_items_by_course(course_ids) -> dict[int, list[tuple[int, int]]]:
     return grouped
 
 
-def progress_for_enrolments(enrolments: list[Enrolment]) -> dict[int, CourseProgress]:
-    """Progress of several enrolments at once, in two queries whatever their number."""
+def progress_for_enrolments(
+    enrolments: list[Enrolment], *, course: Course | None = None
+) -> dict[int, CourseProgress]:
+    """Progress of several enrolments at once, in two queries whatever their number (one when
+    ``course``, with its outline loaded, is the course of them all)."""
     if not enrolments:
         return {}
     runs = {e.run_id: e.run for e in enrolments}
     course_of = {e.id: runs[e.run_id].course_id for e in enrolments}
-    required = _required_items_by_course(set(course_of.values()))
+    if course is not None and set(course_of.values()) == {course.id}:
+        required = {
+            course.id: [
+                (item.id, module.id)
+                for module in visible_modules(course)
+                for item in visible_items(module)
+                if not item.is_optional
+            ]
+        }
+    else:
+        required = _required_items_by_course(set(course_of.values()))
     rows = (
         _session()
         .execute(
@@ -1023,7 +1041,7 @@ def run_progress(run: CourseRun) -> list[RunLearnerRow]:
     )
     for enrolment in enrolments:
         enrolment.run = run
-    progress = progress_for_enrolments(enrolments)
+    progress = progress_for_enrolments(enrolments, course=run.course)
     return [
         RunLearnerRow(e, progress[e.id], module_progress(run.course, progress[e.id]))
         for e in enrolments

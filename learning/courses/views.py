@@ -70,7 +70,11 @@ def course(slug: str):
     course = services.get_course(slug, viewer=viewer)
     now = utcnow()
     enrolment = services.active_enrolment(viewer, course) if viewer else None
-    progress = services.progress_for_enrolments([enrolment])[enrolment.id] if enrolment else None
+    progress = (
+        services.progress_for_enrolments([enrolment], course=course)[enrolment.id]
+        if enrolment
+        else None
+    )
     modules = services.module_progress(course, progress) if progress else None
     runs = [run for run in course.runs if run.ends_at > now]
     return render_template(
@@ -149,7 +153,7 @@ def item(slug: str, item_id: int):
         progress_row = services.open_item(access.enrolment, item, now=now)
         db.session.commit()
     progress = (
-        services.progress_for_enrolments([access.enrolment])[access.enrolment.id]
+        services.progress_for_enrolments([access.enrolment], course=course)[access.enrolment.id]
         if access.enrolment
         else None
     )

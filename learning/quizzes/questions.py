@@ -23,6 +23,7 @@ import hashlib
 import html
 import json
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
 from learning.core.text import render_markdown, sanitize_html
@@ -157,6 +158,8 @@ class Question:
         return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
+# Every learner sees the same texts: render each once per process.
+@lru_cache(maxsize=8192)
 def render_text(text: str, text_format: str = DEFAULT_FORMAT) -> str:
     """Safe HTML for a question's text, an answer or a feedback written in ``text_format``.
 
