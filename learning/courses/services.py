@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from blinker import Namespace
 from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from learning.accounts import services as accounts
 from learning.accounts.models import Role, User
@@ -1034,8 +1034,9 @@ def run_progress(run: CourseRun) -> list[RunLearnerRow]:
         _session().scalars(
             select(Enrolment)
             .where(Enrolment.run_id == run.id, Enrolment.left_at.is_(None))
-            .options(selectinload(Enrolment.user))
             .join(User, User.id == Enrolment.user_id)
+            # One query for any number of learners (a selectin load goes in chunks of 500).
+            .options(contains_eager(Enrolment.user).lazyload(User.role_rows))
             .order_by(func.lower(User.display_name))
         )
     )

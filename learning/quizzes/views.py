@@ -510,7 +510,7 @@ def grade(answer_id: int):
         flash(_("Give a mark between 0 and 100."), "error")
         return redirect(url_for("quizzes_teach.grading"), 303)
     attempt = services.grade_answer(
-        current_user, answer, form.percent.data / 100, form.comment.data or "", now=utcnow()
+        current_user, answer, float(form.percent.data) / 100, form.comment.data or "", now=utcnow()
     )
     if attempt.state == AttemptState.GRADED:
         enqueue_after_commit(db.session, tasks.send_attempt_graded_email, attempt.id)

@@ -245,3 +245,45 @@ def test_settings_page_saves(client, db, setup, login_as):
         },
     )
     assert refused.status_code == 422
+
+
+def test_essay_grading_queue_and_email(client, db, login_as, outbox):
+    course = create_course(modules=[[("quiz", False)]])
+    run = create_run(course)
+    item = course.modules[0].items[0]
+    now = utcnow()
+    services.import_gift(None, course, "::Plan::Describe your plan. {}\n", now=now)
+    quiz = services.ensure_quiz(item, now=now)
+    services.set_slots(quiz, [("question", q.id, 1) for q in services.bank(course)])
+    instructor = create_user(roles=("instructor",))
+    courses.add_course_instructor(course, instructor)
+    learner = create_user()
+    enrolment = enrol(learner, run)
+    attempt = services.start_attempt(enrolment, quiz, now=now)
+    services.save_answer(attempt, 0, "We start with a data platform.", now=now)
+    services.submit_attempt(attempt, now=now)
+    db.session.commit()
+    answer_id = attempt.answers[0].id
+
+    login_as(create_user(roles=("instructor",)))  # not this course's instructor
+    assert "We start with a data platform." not in client.get("/teach/grading").get_data(
+        as_text=True
+    )
+    login_as(instructor)
+    page = client.get("/teach/grading").get_data(as_text=True)
+    assert "We start with a data platform." in page
+    token = csrf_token(client, "/teach/grading")
+    refused = client.post(
+        f"/teach/grading/{answer_id}", data={"csrf_token": token, "percent": "180"}
+    )
+    assert refused.status_code == 303 and attempt.state == "needs_grading"
+    response = client.post(
+        f"/teach/grading/{answer_id}",
+        data={"csrf_token": token, "percent": "80", "comment": "Good"},
+    )
+    assert response.status_code == 303
+    db.session.refresh(attempt)
+    assert attempt.state == "graded" and attempt.score == pytest.approx(0.8)
+    message = outbox.last_to(learner.email)
+    assert message["Subject"] == "Your quiz has been graded"
+    assert "80%" in message.get_body(preferencelist=("plain",)).get_content()
