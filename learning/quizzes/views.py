@@ -29,6 +29,7 @@ from learning.courses import services as courses
 from learning.courses.views import ITEM_PAGE_ENDPOINTS
 from learning.extensions import db
 from learning.quizzes import gift, services, tasks
+from learning.quizzes.cli import quizzes_cli
 from learning.quizzes.forms import (
     GiftImportForm,
     GradeForm,
@@ -558,3 +559,4 @@ def register(app) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(teach)
     app.register_blueprint(api)
+    app.cli.add_command(quizzes_cli)

@@ -287,3 +287,29 @@ def test_essay_grading_queue_and_email(client, db, login_as, outbox):
     message = outbox.last_to(learner.email)
     assert message["Subject"] == "Your quiz has been graded"
     assert "80%" in message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_instructors_see_only_their_courses_attempts(client, setup, login_as):
+    course, run, item, quiz, instructor = setup
+    enrol(login_as(create_user()), run)
+    attempt_id = _start(client, course, item)
+    login_as(create_user(roles=("instructor",)))
+    assert client.get(f"/attempts/{attempt_id}/review").status_code == 404
+    login_as(instructor)
+    assert client.get(f"/attempts/{attempt_id}/review").status_code == 200
+
+
+def test_periodic_task_closes_overdue_attempts(db, setup):
+    from datetime import timedelta
+
+    from learning.quizzes import tasks
+
+    course, run, item, quiz, _ = setup
+    quiz.time_limit_seconds = 60
+    enrolment = enrol(create_user(), run)
+    attempt = services.start_attempt(enrolment, quiz, now=utcnow() - timedelta(minutes=10))
+    db.session.commit()
+    assert tasks.close_overdue_attempts.delay().get() == 1
+    db.session.refresh(attempt)
+    assert attempt.state == "graded"
+    assert tasks.close_overdue_attempts.delay().get() == 0  # idempotent
