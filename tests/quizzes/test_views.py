@@ -290,7 +290,7 @@ def test_essay_grading_queue_and_email(client, db, login_as, outbox):
 
 
 def test_instructors_see_only_their_courses_attempts(client, setup, login_as):
-    course, run, item, quiz, instructor = setup
+    course, run, item, _quiz, instructor = setup
     enrol(login_as(create_user()), run)
     attempt_id = _start(client, course, item)
     login_as(create_user(roles=("instructor",)))
@@ -304,7 +304,7 @@ def test_periodic_task_closes_overdue_attempts(db, setup):
 
     from learning.quizzes import tasks
 
-    course, run, item, quiz, _ = setup
+    _course, run, _item, quiz, _ = setup
     quiz.time_limit_seconds = 60
     enrolment = enrol(create_user(), run)
     attempt = services.start_attempt(enrolment, quiz, now=utcnow() - timedelta(minutes=10))
