@@ -21,6 +21,7 @@ folder can hold quizzes without the courses domain knowing about them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -128,8 +129,6 @@ class QuizContent:
 
 
 def _in(data, path):
-    from dataclasses import replace
-
     return replace(data, category=path)
 
 

@@ -12,11 +12,11 @@ import math
 import random
 import secrets
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -116,7 +116,8 @@ def get_question(course: Course, question_id: int) -> Question:
     return question
 
 
-def _check(data: QuestionData) -> None:
+def check_question(data: QuestionData) -> None:
+    """Raise ValidationError listing what is structurally wrong with ``data``."""
     problems = validate(data)
     if problems:
         raise ValidationError("; ".join(problems), field="text")
@@ -132,7 +133,7 @@ def add_question(
     now: datetime,
 ) -> Question:
     """Add ``data`` to the bank (in its own category unless one is given)."""
-    _check(data)
+    check_question(data)
     question = Question(
         course_id=course.id,
         category=category(course, category_path or data.category or "Default"),
@@ -166,7 +167,7 @@ def edit_question(
 
     Returns False when nothing changed.
     """
-    _check(data)
+    check_question(data)
     if question.current.fingerprint == data.fingerprint() and question.category.path == (
         data.category or question.category.path
     ):
@@ -237,8 +238,6 @@ def export_gift(course: Course, *, category_id: int | None = None) -> str:
 
 
 def _with_category(data: QuestionData, path: str) -> QuestionData:
-    from dataclasses import replace
-
     return replace(data, category=path)
 
 
@@ -817,14 +816,3 @@ def course_of_quiz(quiz: Quiz) -> Course:
 def staff_may_view_attempt(user: User, attempt: QuizAttempt) -> bool:
     quiz = _session().get(Quiz, attempt.quiz_id)
     return can_manage_quizzes(user, course_of_quiz(quiz)) or (user and user.has_role(Role.ADMIN))
-
-
-def run_of(enrolment: Enrolment) -> CourseRun:
-    return enrolment.run
-
-
-def count_attempts(quiz: Quiz) -> int:
-    return (
-        _session().scalar(select(func.count(QuizAttempt.id)).where(QuizAttempt.quiz_id == quiz.id))
-        or 0
-    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 from flask import (
     Blueprint,
@@ -353,7 +354,7 @@ def question(slug: str, question_id: int | None):
         elif parsed:
             data = parsed[0]
             try:
-                services._check(data)
+                services.check_question(data)
             except ValidationError as error:
                 form.gift.errors.append(error.message)
             else:
@@ -369,8 +370,6 @@ def question(slug: str, question_id: int | None):
                             now=now,
                         )
                     else:
-                        from dataclasses import replace
-
                         services.edit_question(
                             current_user,
                             existing,
