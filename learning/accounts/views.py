@@ -39,6 +39,7 @@ from learning.accounts.models import City, Role
 from learning.core.auth import is_safe_redirect, roles_required
 from learning.core.db import utcnow
 from learning.core.errors import NotFound, ValidationError
+from learning.core.forms import show_error
 from learning.core.jobs import enqueue_after_commit
 from learning.extensions import db, limiter, login_manager
 
@@ -57,15 +58,6 @@ def _config(key: str):
 
 def _login_email_key() -> str:
     return "login-email:" + request.form.get("email", "").strip().lower()[:254]
-
-
-def _apply_error(form, error: ValidationError) -> None:
-    """Show a service's refusal on the field it concerns (or at the top of the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 # --- sign-up and confirmation ---------------------------------------------------------------
@@ -93,7 +85,7 @@ def signup():
             )
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             task = (
                 tasks.send_confirmation_email if result.is_new else tasks.send_signup_attempt_notice
@@ -243,7 +235,7 @@ def reset_password(token: str):
             ), 400
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             enqueue_after_commit(db.session, tasks.send_password_changed_notice, user.id)
             db.session.commit()
@@ -278,7 +270,7 @@ def profile():
             )
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Your profile has been saved."), "success")
@@ -299,7 +291,7 @@ def change_password():
             )
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             user = current_user._get_current_object()
             enqueue_after_commit(db.session, tasks.send_password_changed_notice, user.id)
@@ -357,7 +349,7 @@ def user_detail(user_id: int):
         except ValidationError as error:
             db.session.rollback()
             user = _user_or_404(user_id)
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Changes to %(name)s saved.", name=user.display_name), "success")
@@ -440,7 +432,7 @@ def city_edit(city_id: int | None):
             )
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("%(name)s saved.", name=city.name), "success")

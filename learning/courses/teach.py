@@ -26,6 +26,7 @@ from flask_login import current_user
 from learning.core.auth import roles_required
 from learning.core.db import utcnow
 from learning.core.errors import DomainError, Forbidden, NotFound, ValidationError
+from learning.core.forms import show_error
 from learning.core.jobs import enqueue_after_commit
 from learning.courses import authoring, services, tasks
 from learning.courses.models import Course, CourseRun, Item, ItemAsset, ItemKind, Module
@@ -71,15 +72,6 @@ def _upload(file_storage, limit_key: str) -> authoring.Upload:
     return authoring.Upload(
         file_storage.stream, file_storage.filename or "", current_app.config[limit_key]
     )
-
-
-def _apply_error(form, error: DomainError) -> None:
-    """Show a service's refusal on the field it concerns (or at the top of the form)."""
-    field = form._fields.get(error.field) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _status(*forms) -> int:
@@ -190,7 +182,7 @@ def new_course():
             course = authoring.create_course(_user(), **_course_values(form), now=utcnow())
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(
@@ -240,7 +232,7 @@ def edit_course(slug: str):
             authoring.update_course(_user(), course, **_course_values(form), now=utcnow())
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The course's settings are saved."), "success")
@@ -264,7 +256,7 @@ def upload_cover(slug: str):
             )
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(cover_form, error)
+            show_error(cover_form, error)
         else:
             enqueue_after_commit(db.session, tasks.process_cover, course.id)
             db.session.commit()
@@ -335,7 +327,7 @@ def add_module(slug: str):
             module = authoring.add_module(_user(), course, **_module_values(form), now=utcnow())
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The module “%(title)s” is added.", title=module.title), "success")
@@ -360,7 +352,7 @@ def edit_module(slug: str, module_id: int):
             authoring.update_module(_user(), module, **_module_values(form), now=utcnow())
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The module is saved."), "success")
@@ -439,7 +431,7 @@ def new_item(slug: str, module_id: int, kind: str):
             )
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             if kind == ItemKind.VIDEO:
@@ -519,7 +511,7 @@ def edit_item(slug: str, item_id: int):
             authoring.update_item(_user(), item, **_item_values(form), module=target, now=utcnow())
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("“%(title)s” is saved.", title=item.title), "success")
@@ -545,7 +537,7 @@ def item_media(slug: str, item_id: int):
             )
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(media_form, error)
+            show_error(media_form, error)
         else:
             db.session.commit()
             flash(_("The file is replaced."), "success")
@@ -572,7 +564,7 @@ def add_caption(slug: str, item_id: int):
             )
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(caption_form, error)
+            show_error(caption_form, error)
         else:
             db.session.commit()
             flash(_("The captions are added."), "success")
@@ -597,7 +589,7 @@ def add_attachment(slug: str, item_id: int):
             )
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(attachment_form, error)
+            show_error(attachment_form, error)
         else:
             db.session.commit()
             flash(_("The file is attached."), "success")
@@ -689,7 +681,7 @@ def new_run(slug: str):
             run = authoring.create_run(user, course, **_run_values(form), now=utcnow())
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The run “%(title)s” is scheduled.", title=run.title), "success")
@@ -769,7 +761,7 @@ def edit_run(slug: str, run_id: int):
             )
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The run is saved."), "success")
@@ -793,7 +785,7 @@ def run_releases(slug: str, run_id: int):
             )
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(releases, error)
+            show_error(releases, error)
         else:
             db.session.commit()
             flash(_("The release dates are saved."), "success")
@@ -815,7 +807,7 @@ def add_run_staff(slug: str, run_id: int):
             )
         except ValidationError as error:
             db.session.rollback()
-            _apply_error(staff_form, error)
+            show_error(staff_form, error)
         else:
             db.session.commit()
             flash(
