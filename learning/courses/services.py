@@ -683,7 +683,7 @@ ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
 
 def report_video_progress(
-    user: User, item_id: int, *, intervals, position, duration, now: datetime
+    user_id: int, item_id: int, *, intervals, position, duration, now: datetime
 ) -> VideoReport:
     """The progress API's path: one query checks access and reads the state, then at most one
     small write (none for a report already received)."""
@@ -719,7 +719,7 @@ def report_video_progress(
         .outerjoin(
             Enrolment,
             (Enrolment.run_id == CourseRun.id)
-            & (Enrolment.user_id == user.id)
+            & (Enrolment.user_id == user_id)
             & Enrolment.left_at.is_(None),
         )
         .outerjoin(
@@ -749,7 +749,7 @@ def report_video_progress(
         raise ValidationError("Only video lectures report played time.", field="item")
     if row.is_sequential:
         # Rare: the ORM path knows the order of items.
-        item_access(user, session.get(Item, item_id), now=now)
+        item_access(session.get(User, user_id), session.get(Item, item_id), now=now)
     real = float(row.duration_seconds)
     state = _PlayState(
         row.intervals or [],
