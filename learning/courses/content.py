@@ -118,6 +118,22 @@ class KindHandler(Protocol):
 KIND_HANDLERS: dict[str, KindHandler] = {}
 
 
+class SectionHandler(Protocol):
+    """How another domain reads and imports a top-level key of ``course.yaml`` that it owns
+    (plans: ``action_plan``, certificates: ``certificate``)."""
+
+    def read(self, reader: ContentReader, raw: Any) -> Any:
+        """Check the section (``raw`` is None when the key is absent), report problems with
+        ``reader.problem``; return what ``apply`` needs."""
+
+    def apply(self, course: Course, value: Any, *, now: datetime) -> None:
+        """Import what ``read`` returned for the (flushed) ``course``; flush, never commit."""
+
+
+#: Top-level ``course.yaml`` keys owned by other domains, registered when they are imported.
+SECTION_HANDLERS: dict[str, SectionHandler] = {}
+
+
 @dataclass
 class ModuleSpec:
     key: str
@@ -142,6 +158,7 @@ class CourseSpec:
     cover: Path | None
     modules: list[ModuleSpec]
     content_hash: str
+    sections: dict[str, Any] = field(default_factory=dict)  # what section handlers read
 
 
 class ContentReader:
@@ -376,6 +393,9 @@ def read_course_folder(
                 items=items,
             )
         )
+    sections = {
+        key: handler.read(reader, data.get(key)) for key, handler in SECTION_HANDLERS.items()
+    }
     if reader.problems:
         return None, reader.problems
     return (
@@ -393,6 +413,7 @@ def read_course_folder(
             cover=cover,
             modules=modules,
             content_hash=folder_hash(folder),
+            sections=sections,
         ),
         [],
     )
@@ -633,6 +654,9 @@ def _apply(spec: CourseSpec, *, storage: Storage, now: datetime, report: SyncRep
             # Archived, never deleted: learners' progress may point at it.
             item.is_archived = True
             report.archived_items.append(f"{spec.slug}/{key}")
+    session.flush()
+    for key, value in spec.sections.items():
+        SECTION_HANDLERS[key].apply(course, value, now=now)
 
 
 def _apply_item(item: Item, spec: ItemSpec, module: Module, position: int, *, storage, now) -> None:

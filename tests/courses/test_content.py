@@ -204,3 +204,47 @@ def test_the_shipped_demo_content_is_valid(db, tmp_path, storage):
         assert ("video", False) in kinds and any(optional for _, optional in kinds)
         assert kinds[-1] == ("quiz", False)
     assert [(i.kind, i.is_optional) for i in modules[8].items] == [("quiz", False)]
+
+
+class _Badge:
+    """A stand-in for a domain that owns a top-level key of course.yaml."""
+
+    def __init__(self):
+        self.applied: list[tuple[str, object]] = []
+
+    def read(self, reader, raw):
+        if raw is not None and not isinstance(raw, str):
+            reader.problem("'badge' must be text", getattr(raw, "line", None))
+        return raw
+
+    def apply(self, course, value, *, now):
+        self.applied.append((course.slug, value))
+
+
+@pytest.fixture
+def badge_section(monkeypatch):
+    from learning.courses import content
+
+    handler = _Badge()
+    monkeypatch.setitem(content.SECTION_HANDLERS, "badge", handler)
+    return handler
+
+
+def test_other_domains_read_and_apply_their_own_top_level_keys(
+    db, tmp_path, storage, badge_section
+):
+    folder = make_course(tmp_path / "content")
+    with (folder / "course.yaml").open("a") as handle:
+        handle.write("badge: gold\n")
+    sync_content(folder, storage=storage, now=utcnow())
+    assert badge_section.applied == [("test-course", "gold")]
+
+
+def test_a_section_problem_names_the_file_and_imports_nothing(db, tmp_path, storage, badge_section):
+    folder = make_course(tmp_path / "content")
+    with (folder / "course.yaml").open("a") as handle:
+        handle.write("badge:\n  colour: gold\n")
+    with pytest.raises(ContentSyncError) as error:
+        sync_content(folder, storage=storage, now=utcnow())
+    assert "course.yaml" in str(error.value) and "'badge' must be text" in str(error.value)
+    assert course_count(db) == 0 and badge_section.applied == []
