@@ -3,6 +3,7 @@ player resumes where they stopped."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -83,8 +84,15 @@ def test_honest_coverage_and_resume(live_server, champions, page, capture_screen
     page.evaluate(
         "() => { const v = document.getElementById('lecture-video'); v.currentTime = 6; return v.play(); }"
     )
+    # Reports also go out on seeking and every few seconds: wait for the one sent at the end.
     with page.expect_response(
-        lambda r: "/progress" in r.url and r.request.method == "POST", timeout=10000
+        lambda r: (
+            "/progress" in r.url
+            and r.request.method == "POST"
+            and json.loads(r.request.post_data or "{}").get("position", 0)
+            >= champions["duration"] - 0.5
+        ),
+        timeout=10000,
     ) as last:
         page.wait_for_function(
             "() => document.getElementById('lecture-video').ended", timeout=10000

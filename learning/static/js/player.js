@@ -66,8 +66,12 @@
 
   function say(text) { if (status && text) { status.textContent = text; } }
 
+  var again = false;  // did something ask to send while a report was in flight?
+
   function send() {
-    if (sending) { return; }
+    // One report at a time; one asked for meanwhile (the end of the video) follows it at once.
+    if (sending) { again = true; return; }
+    again = false;
     var report = pending();
     if (!report.intervals.length && !report.position) { return; }
     sending = true;
@@ -93,6 +97,7 @@
           ? status.dataset.template.replace("{percent}", Math.round(b.coverage * 100) + "%")
           : null);
         if (b.completed) { status.dataset.completed = "true"; }
+        if (again) { send(); }
       } else if (result.status === 401 || result.status === 429 || result.status >= 500) {
         retry();  // signed out, throttled or server trouble: keep the report and try again
       } else {
