@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from learning.accounts.models import Role, User
 from learning.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from learning.courses import services as courses
+from learning.courses.deadlines import DEADLINE_SOURCES, Deadline
 from learning.courses.models import Course, CourseRun, Enrolment, Item, ItemKind
 from learning.extensions import db
 from learning.quizzes import gift
@@ -816,3 +817,42 @@ def course_of_quiz(quiz: Quiz) -> Course:
 def staff_may_view_attempt(user: User, attempt: QuizAttempt) -> bool:
     quiz = _session().get(Quiz, attempt.quiz_id)
     return can_manage_quizzes(user, course_of_quiz(quiz)) or (user and user.has_role(Role.ADMIN))
+
+
+# --- deadlines in calendars -------------------------------------------------------------------
+
+
+def quiz_deadlines(user: User, now: datetime) -> list[Deadline]:
+    """Close dates of the quizzes in the runs ``user`` is enrolled in (one query), for calendar
+    feeds; closed quizzes stay listed while their run lasts."""
+    rows = _session().execute(
+        select(QuizWindow.quiz_id, QuizWindow.run_id, QuizWindow.closes_at, Item, Course.slug)
+        .join(Quiz, Quiz.id == QuizWindow.quiz_id)
+        .join(Item, Item.id == Quiz.item_id)
+        .join(Course, Course.id == Item.course_id)
+        .join(CourseRun, CourseRun.id == QuizWindow.run_id)
+        .join(
+            Enrolment,
+            (Enrolment.run_id == CourseRun.id)
+            & (Enrolment.user_id == user.id)
+            & Enrolment.left_at.is_(None),
+        )
+        .where(
+            QuizWindow.closes_at.is_not(None),
+            CourseRun.ends_at > now,
+            Item.is_archived.is_(False),
+            Course.is_published.is_(True),
+        )
+    )
+    return [
+        Deadline(
+            uid=f"quiz-{quiz_id}-run-{run_id}-closes",
+            title=f"Quiz closes: {item.title}",
+            due_at=closes_at,
+            url_path=f"/courses/{slug}/quizzes/{item.id}",
+        )
+        for quiz_id, run_id, closes_at, item, slug in rows
+    ]
+
+
+DEADLINE_SOURCES.append(quiz_deadlines)

@@ -1,0 +1,1 @@
+"""Live sessions: scheduling across time zones, registration, iCalendar, reminders, attendance."""
