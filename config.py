@@ -90,6 +90,9 @@ class BaseConfig:
         self.RESET_RATE_LIMIT = env("RESET_RATE_LIMIT", "5 per minute;20 per hour")
         self.SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", "10 per hour")
 
+        # Live sessions: the join link shows from this many minutes before the start.
+        self.LIVE_JOIN_OPENS_MINUTES = env_int("LIVE_JOIN_OPENS_MINUTES", 15)
+
         # Rate-limit counters live in Redis when configured, so that every web process shares them.
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URL") or self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
@@ -143,6 +146,11 @@ class BaseConfig:
                 # Attempts left open past their time limit are submitted with what was saved.
                 "close-overdue-quiz-attempts": {
                     "task": "quizzes.close_overdue_attempts",
+                    "schedule": 60.0,
+                },
+                # Live session reminders (idempotent: a reminder is claimed once).
+                "send-live-session-reminders": {
+                    "task": "live.send_reminders",
                     "schedule": 60.0,
                 },
             },
