@@ -696,7 +696,8 @@ def _insert_ignoring_duplicates(values: dict) -> bool:
             index_elements=["registration_id", "offset_minutes", "session_starts_at"]
         )
     )
-    return _session().execute(stmt).rowcount == 1
+    # RETURNING says whether a row went in (rowcount is not reliable across drivers).
+    return _session().execute(stmt.returning(ReminderSent.id)).first() is not None
 
 
 def claim_due_reminders(*, now: datetime) -> list[DueReminder]:

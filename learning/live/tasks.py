@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from learning.accounts.models import User
 from learning.core import mail
-from learning.core.db import utcnow
+from learning.core.db import begin_write, utcnow
 from learning.core.jobs import enqueue_after_commit
 from learning.extensions import db
 from learning.live import services
@@ -42,6 +42,7 @@ def send_reminders() -> int:
     Idempotent: overlapping or repeated runs claim each reminder once (a unique constraint);
     a run that comes late sends only the reminder nearest the start.
     """
+    begin_write(db.session)  # SQLite: take the write lock before reading what is due
     won = services.claim_due_reminders(now=utcnow())
     for reminder in won:
         enqueue_after_commit(db.session, send_reminder_email, reminder.registration_id)

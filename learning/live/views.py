@@ -490,5 +490,8 @@ def feed(secret: str):
 
 
 def register(app) -> None:
-    """Register the blueprint (called by create_app)."""
+    """Register the blueprint and the CLI (called by create_app)."""
+    from learning.live.cli import live_cli
+
     app.register_blueprint(bp)
+    app.cli.add_command(live_cli)

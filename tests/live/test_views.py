@@ -603,3 +603,13 @@ def test_another_course_run_is_not_visible(client, login_as, site):
     assert client.get(f"/runs/{other_run.id}/live").status_code == 403
     assert client.get("/runs/999999/live").status_code == 404
     assert client.get("/live/999999").status_code == 404
+
+
+def test_cli_sends_due_reminders_once(app, site, outbox):
+    services.register(site.lagos, site.soon, now=site.now - timedelta(days=1))
+    services._session().commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["live", "send-reminders"])
+    assert first.exit_code == 0 and "1 reminder(s) sent." in first.output
+    assert "0 reminder(s) sent." in runner.invoke(args=["live", "send-reminders"]).output
+    assert len(outbox.to(site.lagos.email)) == 1
