@@ -14,7 +14,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from learning.core.locales import timezone_names
 
@@ -63,7 +63,7 @@ class SessionForm(FlaskForm):
         _l("Minutes that count as attended"),
         default=30,
         validators=[
-            DataRequired(message=_l("Give a number of minutes.")),
+            InputRequired(message=_l("Give a number of minutes.")),
             NumberRange(min=0, max=1440),
         ],
         description=_l("Used when importing the platform's participant report."),

@@ -598,6 +598,23 @@ def run_sessions(run: CourseRun, viewer: User | None) -> list[SessionRow]:
     ]
 
 
+def runs_of_learner(user: User, *, now: datetime) -> list[CourseRun]:
+    """Runs ``user`` is enrolled in that have not ended, with their courses (one query)."""
+    return list(
+        _session().scalars(
+            select(CourseRun)
+            .join(Enrolment, Enrolment.run_id == CourseRun.id)
+            .where(
+                Enrolment.user_id == user.id,
+                Enrolment.left_at.is_(None),
+                CourseRun.ends_at > now,
+            )
+            .options(selectinload(CourseRun.course))
+            .order_by(CourseRun.starts_at)
+        )
+    )
+
+
 def upcoming_for_user(user: User, *, now: datetime) -> list[tuple[LiveSession, str]]:
     """Sessions ``user`` registered for (or waits for) that have not ended, by start."""
     rows = _session().execute(

@@ -82,7 +82,7 @@ def index():
     now = utcnow()
     user = _user()
     upcoming = services.upcoming_for_user(user, now=now)
-    enrolled = [entry.enrolment.run for entry in courses.dashboard(user)]
+    enrolled = services.runs_of_learner(user, now=now)
     staff = [r for r in courses.runs_for_staff(user) if r.ends_at > now]
     return render_template(
         "live/index.html", upcoming=upcoming, enrolled=enrolled, staff=staff, now=now

@@ -613,3 +613,18 @@ def test_cli_sends_due_reminders_once(app, site, outbox):
     assert first.exit_code == 0 and "1 reminder(s) sent." in first.output
     assert "0 reminder(s) sent." in runner.invoke(args=["live", "send-reminders"]).output
     assert len(outbox.to(site.lagos.email)) == 1
+
+
+def test_zero_minutes_counts_everyone_present(client, login_as, site):
+    login_as(site.instructor)
+    start = site.now + timedelta(days=3)
+    response = post_form(
+        client,
+        f"/runs/{site.run.id}/live/new",
+        form_data(local_input(start), local_input(start + timedelta(hours=1)), min_minutes="0"),
+    )
+    assert response.status_code == 303
+    live = services._session().scalar(
+        select(LiveSession).where(LiveSession.title == "Data governance clinic")
+    )
+    assert live.min_attendance_minutes == 0
