@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bench import common, pages, progress, quiz
+from bench import common, live, pages, progress, quiz
 
 
 def main() -> None:
@@ -24,6 +24,8 @@ def main() -> None:
         for result in progress.run(kind):
             print(result.line() + "   (budget on PostgreSQL: >= 1000 req/s, p99 < 50 ms)")
         for result in quiz.run(kind):
+            print(result.line())
+        for result in live.run(kind):
             print(result.line())
     quiz.grading_throughput()
 
