@@ -663,6 +663,13 @@ def reminders_due(*, now: datetime) -> list[tuple[DueReminder, list[int]]]:
                 LiveSession.reminder_offsets,
             )
             .join(LiveSession, LiveSession.id == Registration.session_id)
+            # Learners who left the run are not reminded.
+            .join(
+                Enrolment,
+                (Enrolment.run_id == LiveSession.run_id)
+                & (Enrolment.user_id == Registration.user_id)
+                & Enrolment.left_at.is_(None),
+            )
             .where(
                 Registration.status == REGISTERED,
                 LiveSession.cancelled_at.is_(None),

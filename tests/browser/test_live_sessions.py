@@ -60,8 +60,20 @@ def live_session(live_server):
             ),
             now=now,
         )
+        held = live_services.schedule_session(
+            instructor,
+            run,
+            live_services.SessionFields(
+                title="Kick-off",
+                starts_local=datetime(day.year, day.month, day.day, 9, 0) - timedelta(days=3),
+                ends_local=datetime(day.year, day.month, day.day, 10, 0) - timedelta(days=3),
+                timezone="Africa/Lagos",
+                join_url="https://meet.example.org/kick-off",
+            ),
+            now=now - timedelta(days=7),
+        )
         db.session.commit()
-        return {"session_id": live.id, "run_id": run.id}
+        return {"session_id": live.id, "run_id": run.id, "held_id": held.id}
 
 
 def test_register_see_local_time_and_download_ics(
@@ -111,3 +123,29 @@ def test_register_see_local_time_and_download_ics(
     expect(phone.get_by_text("Registered")).to_be_visible()
     assert_no_horizontal_scroll(phone)
     check_a11y(phone)
+
+
+def test_staff_schedule_and_record_attendance(live_server, live_session, page):
+    sign_in(page, "amina@live.example.org")
+    page.goto(f"/runs/{live_session['run_id']}/live")
+    page.get_by_role("link", name="Schedule a live session").click()
+    check_a11y(page)
+    page.get_by_label("Title").fill("Budget clinic")
+    page.get_by_label("Starts").fill("2030-03-05T14:00")
+    page.get_by_label("Ends").fill("2030-03-05T15:00")
+    page.get_by_label("Link to join").fill("http://meet.example.org/clinic")
+    page.get_by_role("button", name="Schedule the session").click()
+    expect(page.get_by_role("alert")).to_contain_text("https://")
+    check_a11y(page)
+    page.get_by_label("Link to join").fill("https://meet.example.org/clinic")
+    page.get_by_role("button", name="Schedule the session").click()
+    expect(page.get_by_role("status")).to_contain_text("The session is scheduled.")
+    expect(page.locator(".session-time")).to_contain_text("Africa/Lagos")
+
+    page.goto(f"/live/{live_session['held_id']}/attendance")
+    check_a11y(page)
+    page.get_by_label("Min-jun Park").check()
+    page.get_by_role("button", name="Save attendance").click()
+    expect(page.get_by_role("status")).to_contain_text("Attendance is saved.")
+    expect(page.get_by_label("Min-jun Park")).to_be_checked()
+    check_a11y(page)

@@ -402,6 +402,12 @@ def test_no_reminders_for_late_registrants_waiting_lists_or_cancelled_sessions(w
     assert services.claim_due_reminders(now=other.starts_at - timedelta(minutes=30)) == []
 
 
+def test_learners_who_left_the_run_are_not_reminded(world, live):
+    services.register(world.learners[0], live, now=NOW)
+    courses.leave(world.learners[0], world.run, now=NOW)
+    assert services.claim_due_reminders(now=live.starts_at - timedelta(minutes=30)) == []
+
+
 def test_per_session_reminder_offsets(world):
     live = services.schedule_session(
         world.instructor, world.run, session_fields(reminder_offsets=[10, 180]), now=NOW
