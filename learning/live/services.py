@@ -853,8 +853,24 @@ class ImportReport:
 _HEADER_KEYS = {
     "email": ("email", "e-mail", "mail", "user email", "participant email"),
     "name": ("name", "full name", "participant", "display name", "name (original name)"),
-    "join": ("join time", "joined", "join", "first join", "first join time", "start time"),
-    "leave": ("leave time", "left", "leave", "last leave", "last leave time", "end time"),
+    "join": (
+        "join time",
+        "joined",
+        "join",
+        "first join",
+        "first join time",
+        "start time",
+        "time joined",
+    ),
+    "leave": (
+        "leave time",
+        "left",
+        "leave",
+        "last leave",
+        "last leave time",
+        "end time",
+        "time exited",
+    ),
     "duration": (
         "duration",
         "duration (minutes)",
@@ -874,8 +890,22 @@ _TIME_FORMATS = (
     "%m/%d/%Y, %I:%M:%S %p",
     "%d/%m/%Y %H:%M:%S",
     "%d/%m/%Y %H:%M",
+    "%I:%M:%S %p",  # times of day only (Meet)
+    "%I:%M %p",
+    "%H:%M:%S",
+    "%H:%M",
 )
-_DURATION_PARTS = re.compile(r"^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?$")
+# "1h 5m 3s" (Teams), "1 hr 5 min" (Meet), "45 min", "90s" ...
+_DURATION_PARTS = re.compile(
+    r"^(?:(\d+)\s*h(?:ours?|rs?)?)?\s*(?:(\d+)\s*m(?:in(?:utes?|s)?)?)?\s*"
+    r"(?:(\d+)\s*s(?:ec(?:onds?|s)?)?)?$"
+)
+
+
+def _delimiter(data: str) -> str:
+    """Comma, semicolon (European spreadsheets) or tab (Teams): the commonest in line one."""
+    first = data.split("\n", 1)[0]
+    return max([",", ";", "\t"], key=first.count)
 
 
 def _column_map(header: list[str]) -> dict[str, int]:
@@ -924,7 +954,8 @@ def import_participants(
     _require_over(live, now)
     report = ImportReport()
     try:
-        rows = list(csv.reader(io.StringIO(data.lstrip("\ufeff")), strict=True))
+        data = data.lstrip("\ufeff")
+        rows = list(csv.reader(io.StringIO(data), delimiter=_delimiter(data), strict=True))
     except csv.Error as error:
         report.errors.append((0, f"This is not a CSV file: {error}."))
         return report

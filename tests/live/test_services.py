@@ -545,6 +545,29 @@ def test_participant_report_with_join_and_leave_times_only(world, live):
 
 
 @pytest.mark.parametrize(
+    "template",
+    [
+        # Teams: tab-separated, durations in words.
+        "Full Name\tJoin Time\tLeave Time\tDuration\tEmail\n"
+        "Someone\t12/10/26\t12/10/26\t1h 5m 3s\t{a}\n",
+        # A European spreadsheet: semicolons.
+        "Name;E-mail;Duration\nSomeone;{a};45\n",
+        # Meet: times of day and "1 hr 2 min".
+        "First name,Last name,Email,Duration,Time joined,Time exited\n"
+        "Some,One,{a},1 hr 2 min,10:02 AM,11:04 AM\n",
+        "Name,Email,Time joined,Time exited\nSome,{a},10:02 AM,11:04 AM\n",
+    ],
+)
+def test_participant_reports_of_several_platforms(world, live, template):
+    a = world.learners[0]
+    report = services.import_participants(
+        world.instructor, live, template.format(a=a.email), now=live.ends_at
+    )
+    assert report.ok, report.errors
+    assert report.attended == [a.email]
+
+
+@pytest.mark.parametrize(
     "data",
     [
         "",

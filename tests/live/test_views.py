@@ -628,3 +628,17 @@ def test_zero_minutes_counts_everyone_present(client, login_as, site):
         select(LiveSession).where(LiveSession.title == "Data governance clinic")
     )
     assert live.min_attendance_minutes == 0
+
+
+def test_a_teams_report_in_utf16_with_tabs(client, login_as, site):
+    login_as(site.instructor)
+    path = f"/live/{site.past.id}/attendance"
+    report = f"Full Name\tEmail\tDuration\nMin-jun Park\t{site.seoul.email}\t1h 2m\n"
+    token = csrf_token(client, path)
+    response = client.post(
+        f"{path}/import",
+        data={"csrf_token": token, "file": (io.BytesIO(report.encode("utf-16")), "r.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
+    assert services.attended_counts(site.run.id, [site.seoul.id]) == {site.seoul.id: 1}
