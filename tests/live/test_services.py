@@ -674,3 +674,20 @@ def test_feed_lists_registered_sessions_and_quiz_close_dates(world, live):
     ]
     assert feed.deadlines[0].url_path == f"/courses/{world.course.slug}/quizzes/{item.id}"
     assert services.feed_for(world.outsider, now=NOW).deadlines == []
+
+
+def test_other_domains_add_deadlines_by_registering_a_source(world, monkeypatch):
+    from learning.courses import deadlines
+
+    learner = world.learners[0]
+    due = datetime(2026, 12, 18, 17, 0, tzinfo=UTC)
+
+    def plan_deadlines(user, now):
+        assert now == NOW
+        return [deadlines.Deadline("plan-7-due", "Action plan due", due, "/plans/7")]
+
+    monkeypatch.setattr(
+        deadlines, "DEADLINE_SOURCES", [*deadlines.DEADLINE_SOURCES, plan_deadlines]
+    )
+    found = services.feed_for(learner, now=NOW).deadlines
+    assert [(d.uid, d.due_at) for d in found] == [("plan-7-due", due)]
