@@ -44,3 +44,11 @@ def when(starts_at: datetime, ends_at: datetime, zone: str, locale: str) -> When
         iso_start=start.replace(microsecond=0).isoformat(),
         iso_end=end.replace(microsecond=0).isoformat(),
     )
+
+
+def moment(instant: datetime, zone: str, locale: str) -> str:
+    """One instant as "Tue, Dec 8, 2026, 9:45 PM (Asia/Seoul)", without seconds."""
+    tz = ZoneInfo(zone if is_valid_timezone(zone) else "UTC")
+    local = instant.astimezone(tz)
+    day = format_skeleton("yMMMEd", local, locale=locale)
+    return f"{day}, {format_time(local, 'short', tzinfo=tz, locale=locale)} ({tz.key})"

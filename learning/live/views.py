@@ -28,7 +28,7 @@ from learning.courses import authoring
 from learning.courses import services as courses
 from learning.extensions import db
 from learning.live import ical, services, tasks
-from learning.live.formatting import when
+from learning.live.formatting import moment, when
 from learning.live.forms import ImportForm, RecordingForm, SessionForm, SimpleForm
 from learning.live.models import LiveSession
 
@@ -70,6 +70,12 @@ def _notify(change: services.Change, live: LiveSession, *, cancelled: bool = Fal
 def live_when(live: LiveSession, zone: str | None = None):
     """A session's times in ``zone`` (the viewer's by default), worded in the page's locale."""
     return when(live.starts_at, live.ends_at, zone or _viewer_zone(), str(get_locale()))
+
+
+@bp.app_template_filter("live_moment")
+def live_moment(instant) -> str:
+    """An instant in the viewer's zone, to the minute, with the zone named."""
+    return moment(instant, _viewer_zone(), str(get_locale()))
 
 
 # --- learners -------------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ def test_register_see_local_time_and_download_ics(
     expect(page.get_by_role("heading", name="Live sessions: Run")).to_be_visible()
     expect(page.get_by_text("20 places left")).to_be_visible()
     check_a11y(page)
+    capture_screen(page, "live-run-sessions")
     page.get_by_role("link", name="Open data with the city of Seoul").click()
 
     when = page.locator(".session-time")
@@ -125,7 +126,7 @@ def test_register_see_local_time_and_download_ics(
     check_a11y(phone)
 
 
-def test_staff_schedule_and_record_attendance(live_server, live_session, page):
+def test_staff_schedule_and_record_attendance(live_server, live_session, page, capture_screen):
     sign_in(page, "amina@live.example.org")
     page.goto(f"/runs/{live_session['run_id']}/live")
     page.get_by_role("link", name="Schedule a live session").click()
@@ -149,3 +150,4 @@ def test_staff_schedule_and_record_attendance(live_server, live_session, page):
     expect(page.get_by_role("status")).to_contain_text("Attendance is saved.")
     expect(page.get_by_label("Min-jun Park")).to_be_checked()
     check_a11y(page)
+    capture_screen(page, "live-attendance")
