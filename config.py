@@ -90,6 +90,20 @@ class BaseConfig:
         self.RESET_RATE_LIMIT = env("RESET_RATE_LIMIT", "5 per minute;20 per hour")
         self.SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", "10 per hour")
 
+        # Certificates: the issuer named in every credential, and its RS256 signing key (a PEM
+        # file or the PEM text; without either, development generates one into instance/ and
+        # production issues nothing). Public URLs in credentials start with CERT_BASE_URL.
+        self.CERT_BASE_URL = env("CERT_BASE_URL", self.BASE_URL)
+        self.CERT_ISSUER_NAME = env("CERT_ISSUER_NAME", self.SITE_NAME)
+        self.CERT_ISSUER_URL = env("CERT_ISSUER_URL", self.CERT_BASE_URL)
+        self.CERT_SIGNATORY = env("CERT_SIGNATORY", "")
+        self.CERT_KEY_FILE = env("CERT_KEY_FILE")
+        self.CERT_KEY_PEM = env("CERT_KEY_PEM")
+        # Looking up codes, uploads and pasted tokens (guessing codes must stay slow) ...
+        self.CERT_VERIFY_RATE_LIMIT = env("CERT_VERIFY_RATE_LIMIT", "30 per minute;300 per hour")
+        # ... and the public page of one certificate, by its unguessable UUID.
+        self.CERT_PAGE_RATE_LIMIT = env("CERT_PAGE_RATE_LIMIT", "300 per minute")
+
         # Rate-limit counters live in Redis when configured, so that every web process shares them.
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URL") or self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
@@ -176,6 +190,8 @@ class TestingConfig(BaseConfig):
         # Argon2 with a low cost keeps the suite fast; the algorithm is the same.
         self.PASSWORD_HASH_FAST = True
         self.BASE_URL = "http://localhost"
+        self.CERT_BASE_URL = "http://localhost"
+        self.CERT_ISSUER_URL = "http://localhost"
 
 
 class ProductionConfig(BaseConfig):

@@ -816,3 +816,21 @@ def course_of_quiz(quiz: Quiz) -> Course:
 def staff_may_view_attempt(user: User, attempt: QuizAttempt) -> bool:
     quiz = _session().get(Quiz, attempt.quiz_id)
     return can_manage_quizzes(user, course_of_quiz(quiz)) or (user and user.has_role(Role.ADMIN))
+
+
+def passed_quiz_items(enrolment_ids, item_ids) -> set[tuple[int, int]]:
+    """(enrolment id, quiz item id) pairs where the learner has passed that quiz (one query,
+    for the certificates' completion rules)."""
+    if not enrolment_ids or not item_ids:
+        return set()
+    rows = _session().execute(
+        select(QuizAttempt.enrolment_id, Quiz.item_id)
+        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .where(
+            QuizAttempt.enrolment_id.in_(list(enrolment_ids)),
+            Quiz.item_id.in_(list(item_ids)),
+            QuizAttempt.is_passed.is_(True),
+        )
+        .distinct()
+    )
+    return {(enrolment_id, item_id) for enrolment_id, item_id in rows}
