@@ -621,21 +621,29 @@ def _status_of(credential: dict[str, Any], settings) -> tuple[int, int] | None:
     return number, index
 
 
-def verify_token(token: str, settings, *, now: datetime) -> Verification:
-    """Check a VC-JWT as an outsider would: our key, RS256, intact, the pinned schema, the
-    status list and the dates. Never raises on bad input: the verdict says what is wrong."""
+@dataclass(frozen=True)
+class StatusAnswer:
+    checked: bool  # False: no status list at hand (offline without one)
+    revoked: bool = False
+    revoked_at: datetime | None = None
+    certificate: Certificate | None = None
+
+
+def check_token(token: str, *, public_key_for, status_for, now: datetime) -> Verification:
+    """Check a VC-JWT as an outsider would: RS256 by a known key, intact, the pinned schema,
+    the status and the dates. ``public_key_for(kid)`` finds a key, ``status_for(credential)``
+    answers a StatusAnswer or None (no status of this issuer). Never raises on bad input."""
     token = (token or "").strip()
     try:
         header = vc.token_header(token)
-        kid = header["kid"].rstrip("/").rsplit("/", 1)[-1]
-        record = find_key(kid)
-        if record is None:
+        public_key = public_key_for(header["kid"])
+        if public_key is None:
             raise vc.TokenInvalid("unknown_key", "The credential was not signed by this issuer.")
-        payload = vc.verify_token(token, keys.public_key_from_jwk(record.public_jwk))
+        payload = vc.verify_token(token, public_key)
     except vc.TokenInvalid as error:
         return Verification(INVALID, problem=error.message, problem_code=error.code)
     credential = vc.credential_of(payload)
-    checks = {"signature": True}
+    checks: dict[str, bool] = {"signature": True}
     problems = vc.schema_problems(credential)
     checks["schema"] = not problems
     if problems:
@@ -646,9 +654,9 @@ def verify_token(token: str, settings, *, now: datetime) -> Verification:
             credential=credential,
             checks=checks,
         )
-    status = _status_of(credential, settings)
-    checks["status"] = status is not None
+    status = status_for(credential)
     if status is None:
+        checks["status"] = False
         return Verification(
             INVALID,
             problem="The credential has no revocation status of this issuer.",
@@ -656,25 +664,43 @@ def verify_token(token: str, settings, *, now: datetime) -> Verification:
             credential=credential,
             checks=checks,
         )
-    list_number, index = status
-    row = (
-        _session()
-        .execute(
+    if status.checked:
+        checks["status"] = True
+    verdict = _dated_verdict(
+        vc.parse_iso(credential.get("validFrom")),
+        vc.parse_iso(credential.get("validUntil")),
+        status.revoked_at if status.revoked_at else (now if status.revoked else None),
+        now,
+    )
+    return Verification(
+        verdict,
+        certificate=status.certificate,
+        credential=credential,
+        revoked_at=status.revoked_at,
+        checks=checks,
+    )
+
+
+def verify_token(token: str, settings, *, now: datetime) -> Verification:
+    """Check a VC-JWT against the published keys and the status on record."""
+
+    def public_key_for(kid_url: str):
+        record = find_key(kid_url.rstrip("/").rsplit("/", 1)[-1])
+        return keys.public_key_from_jwk(record.public_jwk) if record else None
+
+    def status_for(credential: dict[str, Any]) -> StatusAnswer | None:
+        status = _status_of(credential, settings)
+        if status is None:
+            return None
+        list_number, index = status
+        row = _session().scalar(
             select(Certificate).where(
                 Certificate.status_list == list_number, Certificate.status_index == index
             )
         )
-        .scalar_one_or_none()
-    )
-    if row is not None and f"urn:uuid:{row.uuid}" != credential.get("id"):
-        row = None  # the index belongs to another certificate: nothing to say about this one
-    revoked_at = row.revoked_at if row is not None else None
-    verdict = _dated_verdict(
-        vc.parse_iso(credential.get("validFrom")),
-        vc.parse_iso(credential.get("validUntil")),
-        revoked_at,
-        now,
-    )
-    return Verification(
-        verdict, certificate=row, credential=credential, revoked_at=revoked_at, checks=checks
-    )
+        if row is not None and f"urn:uuid:{row.uuid}" != credential.get("id"):
+            row = None  # the index belongs to another certificate: nothing to say about this one
+        revoked_at = row.revoked_at if row is not None else None
+        return StatusAnswer(True, revoked_at is not None, revoked_at, row)
+
+    return check_token(token, public_key_for=public_key_for, status_for=status_for, now=now)
