@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from learning.accounts import services as accounts
@@ -55,8 +55,11 @@ def _insert_ignoring_conflicts(model, values: dict[str, Any]) -> bool:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = _session().execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING says whether the row went in (rowcount is not reliable here on every driver).
+    statement = (
+        insert(model.__table__).values(**values).on_conflict_do_nothing().returning(literal(1))
+    )
+    return _session().execute(statement).first() is not None
 
 
 # --- course settings and completion -----------------------------------------------------------
