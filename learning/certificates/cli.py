@@ -24,7 +24,10 @@ def _token_in(path: Path) -> str:
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         from learning.certificates import render
 
-        token = render.unbake_png(data)
+        try:
+            token = render.unbake_png(data)
+        except ValueError as error:
+            raise click.ClickException(f"{path}: {error}") from None
         if token is None:
             raise click.ClickException(f"{path}: this PNG holds no signed credential")
         return token

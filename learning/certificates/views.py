@@ -5,7 +5,10 @@ keys, status list), and the coordinators' issue-by-hand and revoke pages."""
 from __future__ import annotations
 
 import json
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import dates as babel_dates
+from babel.numbers import format_decimal
 from flask import (
     Blueprint,
     Response,
@@ -17,10 +20,11 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learning.certificates import services, settings
+from learning.certificates import render, services, settings
 from learning.certificates.cli import certificates_cli
 from learning.certificates.forms import MAX_PNG_BYTES, CheckForm, CodeForm, IssueForm, ReasonForm
 from learning.core.db import begin_write, utcnow
@@ -91,7 +95,6 @@ def detail(uuid: str):
         share_url=issuer.verify_url(certificate.uuid),
         may_manage=services.may_manage(current_user, certificate.run),
         revoke_form=ReasonForm(),
-        download_endpoints=current_app.view_functions,
     )
 
 
@@ -115,6 +118,68 @@ def download_json(uuid: str):
     certificate = _own_certificate(uuid)
     body = json.dumps(certificate.credential, ensure_ascii=False, indent=2)
     return _download(body, JSON_LD, f"certificate-{certificate.code}.json")
+
+
+def _printable(certificate) -> render.CertificateView:
+    """What the printed certificate says, in the holder's language and time zone."""
+    user, course = certificate.user, certificate.course
+    locale = user.locale if user.locale in current_app.config["LANGUAGES"] else "en"
+    try:
+        zone = ZoneInfo(user.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    course_settings = services.course_settings(course)
+    issuer = settings.current()
+    signatory = (course_settings.signatory if course_settings else "") or issuer.signatory
+    name, _comma, title = signatory.partition(",")
+    with force_locale(locale):
+        labels = render.CertificateLabels(
+            title=_("Certificate of completion"),
+            certifies=_("This certifies that"),
+            completed=_("has completed the course"),
+            programme=_("Programme"),
+            hours=_("Hours"),
+            issued=_("Issued"),
+            code=_("Certificate code"),
+            verify=_("Verify at"),
+        )
+    return render.CertificateView(
+        holder_name=certificate.holder_name,
+        course_title=course.title,
+        issuer_name=issuer.issuer_name,
+        issued_on=babel_dates.format_date(
+            certificate.valid_from.astimezone(zone).date(), "long", locale=locale
+        ),
+        code=certificate.code,
+        verification_url=issuer.verify_url(certificate.uuid),
+        labels=labels,
+        programme=course.programme or "",
+        hours=format_decimal(course.estimated_hours, locale=locale)
+        if course.estimated_hours
+        else "",
+        signatory_name=name.strip(),
+        signatory_title=title.strip(),
+        language=locale,
+    )
+
+
+@bp.route("/certificates/<uuid>.png")
+@login_required
+def download_png(uuid: str):
+    certificate = _own_certificate(uuid)
+    image = render.render_png(_printable(certificate), credential_jwt=certificate.jwt)
+    return _download(image, "image/png", f"certificate-{certificate.code}.png")
+
+
+@bp.route("/certificates/<uuid>.pdf")
+@login_required
+def download_pdf(uuid: str):
+    certificate = _own_certificate(uuid)
+    return _download(
+        render.render_pdf(_printable(certificate)),
+        "application/pdf",
+        f"certificate-{certificate.code}.pdf",
+    )
 
 
 # --- public verification ----------------------------------------------------------------------
@@ -201,12 +266,9 @@ def _token_from(form: CheckForm) -> str | None:
 def _unbake(data: bytes) -> str | None:
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         return None
-    from learning.certificates import render
-
     try:
         return render.unbake_png(data)
-    except Exception:  # a forged or broken image is an answer, not an error
-        current_app.logger.info("Unreadable PNG sent to /verify", exc_info=True)
+    except ValueError:  # a forged or broken image is an answer, not an error
         return None
 
 
@@ -354,7 +416,6 @@ def revoke(uuid: str):
         share_url=settings.current().verify_url(certificate.uuid),
         may_manage=True,
         revoke_form=form,
-        download_endpoints=current_app.view_functions,
     ), 422
 
 
