@@ -93,9 +93,9 @@ class BaseConfig:
         # Certificates: the issuer named in every credential, and its RS256 signing key (a PEM
         # file or the PEM text; without either, development generates one into instance/ and
         # production issues nothing). Public URLs in credentials start with CERT_BASE_URL.
-        self.CERT_BASE_URL = env("CERT_BASE_URL", self.BASE_URL)
+        self.CERT_BASE_URL = env("CERT_BASE_URL")  # default: BASE_URL
         self.CERT_ISSUER_NAME = env("CERT_ISSUER_NAME", self.SITE_NAME)
-        self.CERT_ISSUER_URL = env("CERT_ISSUER_URL", self.CERT_BASE_URL)
+        self.CERT_ISSUER_URL = env("CERT_ISSUER_URL")  # default: CERT_BASE_URL
         self.CERT_SIGNATORY = env("CERT_SIGNATORY", "")
         self.CERT_KEY_FILE = env("CERT_KEY_FILE")
         self.CERT_KEY_PEM = env("CERT_KEY_PEM")
@@ -190,8 +190,6 @@ class TestingConfig(BaseConfig):
         # Argon2 with a low cost keeps the suite fast; the algorithm is the same.
         self.PASSWORD_HASH_FAST = True
         self.BASE_URL = "http://localhost"
-        self.CERT_BASE_URL = "http://localhost"
-        self.CERT_ISSUER_URL = "http://localhost"
 
 
 class ProductionConfig(BaseConfig):
