@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bench import common, pages, progress, quiz
+from bench import certificates, common, pages, progress, quiz
 
 
 def main() -> None:
@@ -25,6 +25,8 @@ def main() -> None:
             print(result.line() + "   (budget on PostgreSQL: >= 1000 req/s, p99 < 50 ms)")
         for result in quiz.run(kind):
             print(result.line())
+        for result in certificates.run(kind):
+            print(result.line() + "   (budget: >= 500 verifications/s)")
     quiz.grading_throughput()
 
 
