@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _nl
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from learning.courses import services as courses
@@ -82,7 +82,7 @@ class AllItems(Rule):
             left = summary.required_total - summary.required_done
             result[enrolment.id] = (
                 [
-                    _nl(
+                    lazy_ngettext(
                         "%(num)d of %(total)d required item left",
                         "%(num)d of %(total)d required items left",
                         left,
@@ -210,7 +210,7 @@ class LiveSessions(Rule):
                 left = self.value - counts.get(enrolment.user_id, 0)
                 result[enrolment.id] = (
                     [
-                        _nl(
+                        lazy_ngettext(
                             "%(num)d more live session to attend",
                             "%(num)d more live sessions to attend",
                             left,

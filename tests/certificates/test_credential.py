@@ -222,3 +222,25 @@ def test_the_status_list_credential_is_signed_and_marks_revocations(setup, issue
     assert vc.status_bit(bits, gone.status_index)
     assert not vc.status_bit(bits, kept.status_index)
     assert claims["id"] == kept.credential["credentialStatus"]["statusListCredential"]
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    junk=st.one_of(
+        st.text(max_size=300), st.binary(max_size=300).map(lambda b: b.decode("latin-1"))
+    )
+)
+def test_no_input_makes_verification_raise(issued, issuer, junk):
+    """Random text, and random edits of a real token, get a verdict, never an exception."""
+    now = utcnow()
+    assert services.verify_token(junk, issuer, now=now).verdict == "invalid"
+    cut = len(junk) % len(issued.jwt)
+    mangled = issued.jwt[:cut] + junk[:8] + issued.jwt[cut + 8 :]
+    result = services.verify_token(mangled, issuer, now=now)
+    assert result.verdict in {"invalid", "valid"}
+    if result.verdict == "valid":  # only when the edit changed nothing that was signed
+        assert result.credential == issued.credential

@@ -375,3 +375,46 @@ def test_unknown_and_malformed_codes_find_nothing(db):
     assert services.get_by_code("0000-0000-0000") is None
     assert services.get_by_code("'; DROP TABLE certificates; --") is None
     assert services.get_by_uuid("not-a-uuid") is None
+
+
+def test_passing_a_named_quiz_after_completion_issues_the_certificate(issuer, db):
+    """The quiz is optional, so the course is complete without it; the rules still ask for
+    it, and passing it later (the attempt marked passed) queues the issuance."""
+    from learning.quizzes import services as quizzes
+    from tests.certificates.conftest import GIFT
+    from tests.factories import create_course, create_run
+
+    course = create_course(modules=[[("reading", False), ("quiz", True)]])
+    run = create_run(course)
+    learner = create_user()
+    enrolment = enrol(learner, run)
+    reading, quiz_item = course.modules[0].items
+    now = utcnow()
+    quizzes.import_gift(None, course, GIFT, now=now)
+    quiz = quizzes.ensure_quiz(quiz_item, now=now)
+    quizzes.set_slots(quiz, [("question", q.id, 1) for q in quizzes.bank(course)])
+    services.save_course_settings(
+        course,
+        requires={"items": "all", "quizzes_passed": [quiz_item.key]},
+        valid_for_days=None,
+        signatory="",
+        criteria="",
+        now=now,
+    )
+    courses.set_item_done(enrolment, reading, True, now=now)
+    db.session.commit()
+    assert enrolment.completed_at is not None
+    assert services.certificate_of(learner, run) is None  # the quiz is still missing
+    pass_quiz(enrolment, quiz, now=now, right=False)
+    db.session.commit()
+    assert services.certificate_of(learner, run) is None
+    pass_quiz(enrolment, quiz, now=now)
+    db.session.commit()
+    assert services.certificate_of(learner, run) is not None
+
+
+def test_a_rolled_back_completion_queues_nothing(setup, issuer, db):
+    complete_everything(setup, now=utcnow())
+    db.session.rollback()
+    db.session.commit()
+    assert services.certificate_of(setup.learner, setup.run) is None

@@ -153,6 +153,12 @@ def test_a_bad_token_is_not_valid_and_never_a_500(client, token, db):
     assert "not a genuine certificate" in response.get_data(as_text=True)
 
 
+def test_a_tampered_token_is_explained(client, issued):
+    head, body, signature = issued.jwt.split(".")
+    response = post_form(client, "/verify", {"token": f"{head}.{body[:-4]}AAAA.{signature}"})
+    assert "the credential was altered" in response.get_data(as_text=True)
+
+
 def test_a_tampered_token_through_the_api(client, issued):
     head, body, signature = issued.jwt.split(".")
     tampered = f"{head}.{body[:-4]}AAAA.{signature}"
