@@ -19,7 +19,7 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from learning.accounts import services as accounts
-from learning.accounts.models import User
+from learning.accounts.models import Role, User
 from learning.certificates import credential as vc
 from learning.certificates import keys, rules
 from learning.certificates.models import (
@@ -30,7 +30,7 @@ from learning.certificates.models import (
 )
 from learning.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from learning.courses import services as courses
-from learning.courses.models import Course, CourseRun, Enrolment, RunRole
+from learning.courses.models import Course, CourseRun, Enrolment, RunRole, RunStaff
 from learning.extensions import db
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
@@ -363,6 +363,18 @@ def issue_if_complete(enrolment_id: int, settings, *, now: datetime) -> Certific
 def may_manage(user: User | None, run: CourseRun) -> bool:
     """Coordinators of the run (and admins) issue by hand and revoke."""
     return courses.is_run_staff(user, run, RunRole.COORDINATOR)
+
+
+def managed_runs(user: User) -> list[CourseRun]:
+    """Runs whose certificates ``user`` manages (coordinators; admins: every run)."""
+    stmt = (
+        select(CourseRun).options(selectinload(CourseRun.course)).order_by(CourseRun.ends_at.desc())
+    )
+    if not user.has_role(Role.ADMIN):
+        stmt = stmt.join(RunStaff).where(
+            RunStaff.user_id == user.id, RunStaff.role == RunRole.COORDINATOR.value
+        )
+    return list(_session().scalars(stmt).unique())
 
 
 def _reason(text: str | None) -> str:

@@ -79,7 +79,8 @@ def _public(response: Response, max_age: int = PUBLIC_MAX_AGE) -> Response:
 @login_required
 def mine():
     standings = services.learner_standings(current_user, now=utcnow())
-    return render_template("certificates/mine.html", standings=standings)
+    managed = services.managed_runs(current_user)
+    return render_template("certificates/mine.html", standings=standings, managed=managed)
 
 
 @bp.route("/certificates/<uuid>")

@@ -213,6 +213,16 @@ def test_the_issuers_public_documents(client, issued, issuer):
     assert client.get("/certificates/status/99").status_code == 404
 
 
+def test_coordinators_find_their_runs_on_the_certificates_page(client, login_as, setup):
+    login_as(setup.coordinator)
+    page = client.get("/certificates").get_data(as_text=True)
+    assert f"/certificates/runs/{setup.run.id}" in page
+    login_as(setup.learner)
+    assert f"/certificates/runs/{setup.run.id}" not in client.get("/certificates").get_data(
+        as_text=True
+    )
+
+
 def test_only_coordinators_of_the_run_open_its_certificates_page(client, login_as, setup):
     assert client.get(f"/certificates/runs/{setup.run.id}").status_code == 302
     login_as(setup.learner)
