@@ -107,13 +107,22 @@ def _dev_key(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def _mtime(path: Path | None) -> float | None:
+    try:
+        return path.stat().st_mtime_ns if path is not None else None
+    except OSError:
+        return None
+
+
 def current() -> IssuerSettings:
-    """The settings of the current app, read once (the key is parsed once per process)."""
+    """The settings of the current app, read once; read again when the key file changes
+    (``rotate-key`` in another process), so that every process signs with the new key."""
     cached = current_app.extensions.get(EXTENSION)
-    if cached is None:
-        cached = load_settings(current_app.config)
-        current_app.extensions[EXTENSION] = cached
-    return cached
+    if cached is not None and _mtime(cached[0].key_file) == cached[1]:
+        return cached[0]
+    loaded = load_settings(current_app.config)
+    current_app.extensions[EXTENSION] = (loaded, _mtime(loaded.key_file))
+    return loaded
 
 
 def reset() -> None:

@@ -142,3 +142,23 @@ def test_issue_due_catches_up(app, setup, issuer, db, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "1 certificate(s) issued" in result.output
     assert services.certificate_of(setup.learner, setup.run) is not None
+
+
+def test_other_processes_follow_a_rotated_key_file(app, tmp_path, db):
+    """A web process that loaded the key before `rotate-key` signs with the new one after."""
+    import os
+
+    key_file = tmp_path / "signing.pem"
+    keys.write_pem(key_file, keys.generate_pem(2048))
+    app.config["CERT_KEY_FILE"] = str(key_file)
+    issuer_settings.reset()
+    try:
+        before = keys.thumbprint(keys.public_jwk(issuer_settings.current().private_key))
+        keys.write_pem(key_file, keys.generate_pem(2048))  # as rotate-key does elsewhere
+        stat = key_file.stat()
+        os.utime(key_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        after = keys.thumbprint(keys.public_jwk(issuer_settings.current().private_key))
+    finally:
+        app.config["CERT_KEY_FILE"] = None
+        issuer_settings.reset()
+    assert before != after
