@@ -5,8 +5,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from learning.certificates.services import MAX_REASON
 
@@ -48,3 +57,39 @@ class ReasonForm(FlaskForm):
 
 class IssueForm(ReasonForm):
     enrolment_id = IntegerField(validators=[DataRequired()], widget=HiddenField.widget)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RulesForm(FlaskForm):
+    """A course's completion rules and certificate wording, edited in the browser."""
+
+    items = BooleanField(_l("Every required item complete"))
+    quizzes = MultiCheckboxField(_l("Quizzes to pass"), choices=[], coerce=str)
+    not_before = DateField(
+        _l("Not before"),
+        validators=[Optional()],
+        description=_l("No certificate is issued before this day (UTC)."),
+    )
+    live_sessions = IntegerField(
+        _l("Live sessions to attend"), validators=[Optional(), NumberRange(min=1, max=1000)]
+    )
+    action_plan = BooleanField(_l("City action plan approved"))
+    valid_for_days = IntegerField(
+        _l("Valid for (days)"),
+        validators=[Optional(), NumberRange(min=1, max=36500)],
+        description=_l("Leave empty for a certificate that does not expire."),
+    )
+    signatory = StringField(
+        _l("Signatory"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Name, then a comma and the title: “Ana Pérez, Programme director”."),
+    )
+    criteria = TextAreaField(
+        _l("What a holder did"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Written into the credential; by default the rules in words."),
+    )

@@ -30,7 +30,15 @@ from learning.certificates.models import (
 )
 from learning.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from learning.courses import services as courses
-from learning.courses.models import Course, CourseRun, Enrolment, RunRole, RunStaff
+from learning.courses.models import (
+    Course,
+    CourseRun,
+    Enrolment,
+    Item,
+    ItemKind,
+    RunRole,
+    RunStaff,
+)
 from learning.extensions import db
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
@@ -79,10 +87,18 @@ def save_course_settings(
     now: datetime,
 ) -> CertificateSettings:
     """Store a course's completion rules and certificate wording (from course.yaml)."""
+    if not requires:
+        raise ValidationError("Choose at least one rule.", field="items")
     try:
         normalised = {key: rules.RULES[key].parse(value) for key, value in requires.items()}
     except (KeyError, rules.RuleError) as error:
         raise ValidationError(str(error), field="requires") from None
+    named = normalised.get("quizzes_passed") or []
+    unknown = sorted(set(named) - {key for key, _ in quiz_items(course)})
+    if unknown:
+        raise ValidationError(
+            f"No quiz item of this course is called {', '.join(unknown)}.", field="quizzes"
+        )
     settings = course_settings(course)
     if settings is None:
         settings = CertificateSettings(course_id=course.id)
@@ -94,6 +110,22 @@ def save_course_settings(
     settings.updated_at = now
     _session().flush()
     return settings
+
+
+def quiz_items(course: Course) -> list[tuple[str, str]]:
+    """(key, title) of the course's quiz items, for naming the ones to pass."""
+    return [
+        (key, title)
+        for key, title in _session().execute(
+            select(Item.key, Item.title)
+            .where(
+                Item.course_id == course.id,
+                Item.kind == ItemKind.QUIZ.value,
+                Item.is_archived.is_(False),
+            )
+            .order_by(Item.module_id, Item.position)
+        )
+    ]
 
 
 def rules_of(course: Course) -> dict[str, Any]:

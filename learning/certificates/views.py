@@ -4,7 +4,9 @@ keys, status list), and the coordinators' issue-by-hand and revoke pages."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import dates as babel_dates
@@ -26,10 +28,18 @@ from flask_login import current_user, login_required
 
 from learning.certificates import render, services, settings
 from learning.certificates.cli import certificates_cli
-from learning.certificates.forms import MAX_PNG_BYTES, CheckForm, CodeForm, IssueForm, ReasonForm
+from learning.certificates.forms import (
+    MAX_PNG_BYTES,
+    CheckForm,
+    CodeForm,
+    IssueForm,
+    ReasonForm,
+    RulesForm,
+)
 from learning.core.db import begin_write, utcnow
 from learning.core.errors import DomainError, Forbidden, NotFound, wants_json
 from learning.core.forms import show_error
+from learning.courses import services as courses
 from learning.courses.models import CourseRun, Enrolment
 from learning.extensions import csrf, db, limiter
 
@@ -418,6 +428,75 @@ def revoke(uuid: str):
         may_manage=True,
         revoke_form=form,
     ), 422
+
+
+# --- instructors: completion rules -----------------------------------------------------------
+
+
+def _optional_domains() -> dict[str, bool]:
+    """Rules that need a domain this installation may not have (live sessions, plans)."""
+    return {
+        "live_sessions": importlib.util.find_spec("learning.live") is not None,
+        "action_plan": importlib.util.find_spec("learning.plans") is not None,
+    }
+
+
+@bp.route("/teach/courses/<slug>/certificate", methods=["GET", "POST"])
+@login_required
+def course_rules(slug: str):
+    course = courses.get_course(slug, viewer=current_user)
+    if not courses.can_edit_course(current_user, course):
+        raise Forbidden(_("Only this course's instructors and administrators may change it."))
+    available = _optional_domains()
+    current = services.course_settings(course)
+    rules = services.rules_of(course)
+    quiz_items = services.quiz_items(course)
+    form = RulesForm(
+        data={
+            "items": rules.get("items") == "all",
+            "quizzes": rules.get("quizzes_passed") or [],
+            "not_before": date.fromisoformat(rules["not_before"])
+            if "not_before" in rules
+            else None,
+            "live_sessions": rules.get("live_sessions"),
+            "action_plan": rules.get("action_plan") == "approved",
+            "valid_for_days": current.valid_for_days if current else None,
+            "signatory": current.signatory if current else "",
+            "criteria": current.criteria if current else "",
+        }
+    )
+    form.quizzes.choices = [(key, title) for key, title in quiz_items]
+    if form.validate_on_submit():
+        requires: dict = {}
+        if form.items.data:
+            requires["items"] = "all"
+        if form.quizzes.data:
+            requires["quizzes_passed"] = list(form.quizzes.data)
+        if form.not_before.data:
+            requires["not_before"] = form.not_before.data.isoformat()
+        if available["live_sessions"] and form.live_sessions.data:
+            requires["live_sessions"] = form.live_sessions.data
+        if available["action_plan"] and form.action_plan.data:
+            requires["action_plan"] = "approved"
+        try:
+            services.save_course_settings(
+                course,
+                requires=requires,
+                valid_for_days=form.valid_for_days.data,
+                signatory=(form.signatory.data or "").strip(),
+                criteria=(form.criteria.data or "").strip(),
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The certificate rules are saved."), "success")
+            return redirect(url_for("certificates.course_rules", slug=course.slug), 303)
+    return render_template(
+        "certificates/course_rules.html", course=course, form=form, available=available
+    ), (422 if form.errors else 200)
 
 
 def register(app) -> None:

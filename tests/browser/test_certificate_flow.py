@@ -5,6 +5,7 @@ passes axe."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import zxingcpp
@@ -18,7 +19,7 @@ from learning.core.db import utcnow
 from learning.courses import services as courses
 from learning.extensions import db
 from learning.quizzes import services as quizzes
-from tests.browser.helpers import check_a11y, sign_in
+from tests.browser.helpers import assert_no_horizontal_scroll, check_a11y, sign_in
 from tests.factories import create_course, create_run
 
 GIFT = "::Sky::The sky is green. {F}\n"
@@ -106,3 +107,49 @@ def test_finish_the_course_and_verify_the_certificate_from_its_qr_code(
     stranger.get_by_role("button", name="Check").click()
     expect(stranger.get_by_text("This certificate is genuine and valid.")).to_be_visible()
     check_a11y(stranger)
+
+
+def test_staff_pages_are_accessible_and_fit_a_phone(
+    live_server, certificate_course, new_page, capture_screen
+):
+    """A coordinator issues a certificate by hand and revokes it; an instructor edits the
+    rules; at 320 px, by axe."""
+    email = "cert.coordinator@live.example.org"
+    live_server.create_user(email=email, display_name="Ji-woo Han", roles=("coordinator",))
+    learner_email = "offline.learner@live.example.org"
+    live_server.create_user(email=learner_email, display_name="أمينة بيلو")
+    with live_server.app.app_context():
+        run = db.session.get(courses.CourseRun, certificate_course["run_id"])
+        courses.add_run_staff(run, accounts.find_user_by_email(email), "coordinator")
+        courses.enroll(accounts.find_user_by_email(learner_email), run, now=utcnow())
+        db.session.commit()
+    page = new_page(width=320, height=640)
+    sign_in(page, email)
+    page.goto("/certificates")
+    page.get_by_role("link", name="Open data for city halls").click()
+    check_a11y(page)
+    assert_no_horizontal_scroll(page)
+    page.get_by_label("Reason for issuing by hand: أمينة بيلو").fill("Completed on paper")
+    page.get_by_role("button", name=re.compile(r"^Issue\W+أمينة بيلو$")).click()
+    expect(page.get_by_text("Certificate issued to أمينة بيلو.")).to_be_visible()
+    capture_screen(page, "certificates-run")
+    page.get_by_role("link", name=re.compile(r"^Revoke…\W+أمينة بيلو$")).click()
+    check_a11y(page)
+    assert_no_horizontal_scroll(page)
+    page.get_by_label("Reason").fill("Issued to the wrong person")
+    page.get_by_role("button", name="Revoke this certificate").click()
+    expect(page.get_by_text("Certificate revoked.")).to_be_visible()
+    with live_server.app.app_context():
+        admin = accounts.find_user_by_email(live_server.admin_email)
+        assert admin is not None
+    page = new_page(width=320, height=640)
+    sign_in(page, live_server.admin_email)
+    page.goto(f"/teach/courses/{certificate_course['slug']}/certificate")
+    check_a11y(page)
+    assert_no_horizontal_scroll(page)
+    page.get_by_label("Valid for (days)").fill("730")
+    page.get_by_role("button", name="Save the rules").click()
+    expect(page.get_by_text("The certificate rules are saved.")).to_be_visible()
+    page.goto("/verify")
+    check_a11y(page)
+    assert_no_horizontal_scroll(page)

@@ -330,3 +330,66 @@ def test_the_run_page_costs_the_same_queries_for_more_learners(
         return len(statements)
 
     assert measure(1) == measure(10)
+
+
+# --- instructors: rules in the browser --------------------------------------------------------
+
+
+@pytest.fixture
+def instructor(setup, db):
+    user = create_user(roles=("instructor",))
+    courses.add_course_instructor(setup.course, user)
+    db.session.flush()
+    return user
+
+
+def test_only_the_courses_instructors_edit_its_rules(client, login_as, setup, instructor):
+    path = f"/teach/courses/{setup.course.slug}/certificate"
+    assert client.get(path).status_code == 302
+    login_as(setup.learner)
+    assert client.get(path).status_code == 403
+    login_as(create_user(roles=("instructor",)))
+    assert client.get(path).status_code == 403
+    login_as(instructor)
+    page = client.get(path)
+    assert page.status_code == 200 and setup.quiz_item.title in page.get_data(as_text=True)
+
+
+def test_an_instructor_sets_the_rules(client, login_as, setup, instructor, db):
+    login_as(instructor)
+    path = f"/teach/courses/{setup.course.slug}/certificate"
+    response = post_form(
+        client,
+        path,
+        {
+            "items": "y",
+            "quizzes": [setup.quiz_item.key],
+            "not_before": "2026-03-01",
+            "valid_for_days": "365",
+            "signatory": "Ana Pérez, Programme director",
+        },
+    )
+    assert response.status_code == 303
+    assert services.rules_of(setup.course) == {
+        "items": "all",
+        "quizzes_passed": [setup.quiz_item.key],
+        "not_before": "2026-03-01",
+    }
+    assert services.course_settings(setup.course).valid_for_days == 365
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Choose at least one rule"),
+        ({"items": "y", "quizzes": ["nope"]}, "not a valid choice"),
+        ({"items": "y", "valid_for_days": "0"}, "Number must be"),
+        ({"items": "y", "not_before": "soon"}, "Not a valid date"),
+    ],
+)
+def test_bad_rules_are_refused(client, login_as, setup, instructor, data, message):
+    login_as(instructor)
+    response = post_form(client, f"/teach/courses/{setup.course.slug}/certificate", data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert services.course_settings(setup.course) is None
