@@ -30,14 +30,15 @@ the keyword ``openbadgecredential``. ``unbake_png`` reads it back without decodi
 
 from __future__ import annotations
 
-import copy
 import io
 import re
 import struct
+import tempfile
 import unicodedata
 import zlib
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 
 import qrcode
 import qrcode.constants
@@ -46,7 +47,6 @@ from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fpdf import FPDF
 from fpdf.bidi import BidiParagraph
-from fpdf.fonts import SubsetMap, TTFFont
 from PIL import Image, ImageDraw, ImageFont
 
 from learning.core import fonts
@@ -80,6 +80,7 @@ _STRIP = {
     **dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)]),
 }
 _SPACES = re.compile(" {2,}")
+_RTL_CLASSES = frozenset({"R", "AL", "AN", "RLE", "RLO", "RLI", "FSI"})
 _SEPARATOR = "\u2003\u00b7\u2003"  # em space, middle dot, em space
 
 
@@ -198,9 +199,12 @@ def _visual_runs(text: str, style: str, bold: bool) -> list[tuple[str, str, bool
     """``(text, face, rtl)`` runs of one line, in visual order left to right."""
     if not text:
         return []
+    face_runs = fonts.split_runs(text, style=style, bold=bold)
+    if not any(unicodedata.bidirectional(c) in _RTL_CLASSES for c in text):
+        return [(run, face, False) for run, face in face_runs]  # all left to right
     chars = BidiParagraph(text).get_characters_with_embedding_level()
     faces: list[str] = []
-    for run, face in fonts.split_runs(text, style=style, bold=bold):
+    for run, face in face_runs:
         faces.extend([face] * len(run))
     runs: list[list] = []  # [text, face, level]
     for char, face in zip(chars, faces, strict=True):
@@ -515,7 +519,7 @@ def render_png(view: CertificateView, *, credential_jwt: str | None = None) -> b
     _draw_qr_png(image, layout, scale)
     image.putpalette(_PALETTE_BYTES)
     out = io.BytesIO()
-    image.save(out, "PNG", dpi=(PNG_DPI, PNG_DPI), compress_level=6)
+    image.save(out, "PNG", dpi=(PNG_DPI, PNG_DPI), compress_level=3)
     data = out.getvalue()
     return bake_png(data, credential_jwt) if credential_jwt is not None else data
 
@@ -656,69 +660,50 @@ def render_pdf(view: CertificateView) -> bytes:
             pdf.line(rule.x1, rule.y1, rule.x2, rule.y2)
         else:
             pdf.rect(rule.x1, rule.y1, rule.x2 - rule.x1, rule.y2 - rule.y1)
-    added: set[str] = set()
-    for line in layout.lines:
-        pdf.set_text_color(*line.color)
-        size_mm = line.size * _PT_MM
-        for segment in line.segments:
-            if segment.face not in added:
-                _add_font(pdf, segment.face)
-                added.add(segment.face)
-            pdf.set_font(segment.face, "", line.size)
-            pdf.set_text_shaping(True, direction="rtl" if segment.rtl else "ltr")
-            pdf.set_xy(segment.x, line.baseline - 0.8 * size_mm)
-            pdf.cell(w=segment.width, h=size_mm, text=segment.text)
     _draw_qr_pdf(pdf, layout)
-    return bytes(pdf.output())
+    characters: dict[str, set[str]] = {}
+    for line in layout.lines:
+        for segment in line.segments:
+            characters.setdefault(segment.face, set()).update(segment.text)
+    with tempfile.TemporaryDirectory(prefix="capacity-certificate-") as folder:
+        for face, chars in characters.items():
+            _add_font(pdf, face, chars, Path(folder))
+        for line in layout.lines:
+            pdf.set_text_color(*line.color)
+            size_mm = line.size * _PT_MM
+            for segment in line.segments:
+                pdf.set_font(segment.face, "", line.size)
+                pdf.set_text_shaping(True, direction="rtl" if segment.rtl else "ltr")
+                # A cell's baseline is at its top + half its height + 0.3 of the font size.
+                pdf.set_xy(segment.x, line.baseline - 0.8 * size_mm)
+                pdf.cell(w=segment.width, h=size_mm, text=segment.text)
+        return bytes(pdf.output())
 
 
 @cache
-def _font_prototype(face: str) -> TTFFont:
-    scratch = FPDF()
-    scratch.add_font(face, "", fonts.font_path(face))
-    return scratch.fonts[face]
+def _hb_face(face: str) -> hb.Face:
+    return hb.Face(hb.Blob(fonts.font_path(face).read_bytes()))
 
 
-@cache
-def _embedding_font(face: str) -> tuple[bytes, tuple[str, ...]]:
-    """The face without its layout tables (fpdf2 shapes from the font file and drops them when
-    it embeds a subset anyway), and its glyph order, so nothing is derived twice."""
-    font = TTFont(fonts.font_path(face), recalcBBoxes=False, recalcTimestamp=False)
-    order = tuple(font.getGlyphOrder())
-    for tag in ("GDEF", "GPOS", "GSUB", "BASE", "JSTF", "MATH"):
-        if tag in font:
-            del font[tag]
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue(), order
+def _add_font(pdf: FPDF, face: str, chars: set[str], folder: Path) -> None:
+    """Give ``pdf`` the face cut down to ``chars`` (and what shaping them can reach).
 
-
-def _add_font(pdf: FPDF, face: str) -> None:
-    """``pdf.add_font`` for a shipped face, without reparsing the font for every document.
-
-    fpdf2 reads a whole font (cmap, widths) in ``add_font``, tens of milliseconds per face, and
-    subsets the font object in place when it writes the PDF. So each face is parsed once per
-    process into a prototype, and each document gets a copy with its own subset map and a fresh
-    lazily-read ``TTFont``. This reaches into fpdf2's ``TTFFont`` (pinned in pyproject.toml);
-    should its shape change, the plain ``add_font`` is used.
+    fpdf2 parses a whole font in ``add_font`` and subsets it again with fontTools when it
+    writes the PDF: tens of milliseconds per face for our fonts, hundreds for the CJK one.
+    HarfBuzz's subsetter (C, about a millisecond) first cuts the face to the characters of this
+    document, keeping the OpenType layout closure, so fpdf2 shapes with the small font exactly
+    as with the whole one and has little left to do.
     """
-    try:
-        prototype = _font_prototype(face)
-        font = copy.copy(prototype)
-        data, order = _embedding_font(face)
-        font.ttfont = TTFont(io.BytesIO(data), lazy=True, recalcTimestamp=False)
-        font.ttfont.setGlyphOrder(list(order))
-        font.i = len(pdf.fonts) + 1
-        font.missing_glyphs = []
-        font.biggest_size_pt = 0
-        font._hbfont = None
-        font.subset = SubsetMap(font)
-    except (AttributeError, TypeError):  # pragma: no cover - another fpdf2 than the pinned one
-        pdf.add_font(face, "", fonts.font_path(face))
-        return
-    pdf.fonts[face] = font
-    if font.is_cff and font.is_cid_keyed:
-        pdf._set_min_pdf_version("1.6")
+    subset_input = hb.SubsetInput()
+    subset_input.unicode_set.update(ord(c) for c in chars)
+    subset = hb.subset(_hb_face(face), subset_input)
+    path = folder / f"{face}{fonts.font_path(face).suffix}"
+    path.write_bytes(bytes(subset.blob.data) if subset else fonts.font_path(face).read_bytes())
+    pdf.add_font(face, "", path)
+    # The subset's bounding boxes are right already: spare fontTools recomputing each glyph's.
+    ttfont = getattr(pdf.fonts.get(face), "ttfont", None)
+    if ttfont is not None:
+        ttfont.recalcBBoxes = False
 
 
 def _draw_qr_pdf(pdf: FPDF, layout: _Layout) -> None:
