@@ -47,6 +47,7 @@ from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fpdf import FPDF
 from fpdf.bidi import BidiParagraph
+from fpdf.enums import TextMode
 from PIL import Image, ImageDraw, ImageFont
 
 from learning.core import fonts
@@ -62,6 +63,7 @@ __all__ = [
     "render_pdf",
     "render_png",
     "unbake_png",
+    "warm_up",
 ]
 
 BAKED_KEYWORD = "openbadgecredential"
@@ -128,6 +130,7 @@ _INK = (33, 33, 33)
 _GREY = (92, 92, 92)
 _PAPER = (253, 251, 246)
 _PT_MM = 25.4 / 72
+_EMBOLDEN = 0.045  # stroke width, in ems, that makes a regular CJK face look bold
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,7 @@ class _Segment:
     rtl: bool
     x: float
     width: float  # mm
+    embolden: bool = False  # bold asked for, but the face has one weight (CJK): thicken it
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,14 +241,15 @@ def _measure(runs: list[tuple[str, str, bool]], size: float) -> list[float]:
 
 
 def _place(
-    runs: list[tuple[str, str, bool]], size: float, x: float, align: str
+    runs: list[tuple[str, str, bool]], size: float, x: float, align: str, bold: bool
 ) -> tuple[_Segment, ...]:
     widths = _measure(runs, size)
     total = sum(widths)
     left = {"center": x - total / 2, "left": x, "right": x - total}[align]
     segments = []
     for (text, face, rtl), width in zip(runs, widths, strict=True):
-        segments.append(_Segment(text, face, rtl, left, width))
+        embolden = bold and not fonts.FACES[face].bold
+        segments.append(_Segment(text, face, rtl, left, width, embolden))
         left += width
     return tuple(segments)
 
@@ -290,10 +295,10 @@ def _text_lines(
         if fit2 > fit:
             gap = fit2 * _PT_MM * 1.2
             return [
-                _Line(_place(half, fit2, x, align), y + (i - 0.5) * gap, fit2, color)
+                _Line(_place(half, fit2, x, align, bold), y + (i - 0.5) * gap, fit2, color)
                 for i, half in enumerate(halves)
             ]
-    return [_Line(_place(runs, fit, x, align), y, fit, color)]
+    return [_Line(_place(runs, fit, x, align, bold), y, fit, color)]
 
 
 def _labelled(label: str, value: str) -> str:
@@ -421,16 +426,21 @@ def _pil_font(face: str, size_px: float) -> ImageFont.FreeTypeFont:
 
 
 @lru_cache(maxsize=8192)
-def _glyph_mask(face: str, size_px: float, glyph: int) -> tuple[Image.Image, int, int] | None:
-    """Glyph ``glyph`` of ``face`` at ``size_px`` as a coverage mask, with the offset of its
-    top-left corner from the pen position on the baseline; ``None`` for a blank glyph."""
+def _glyph_mask(
+    face: str, size_px: float, glyph: int, stroke: int = 0
+) -> tuple[Image.Image, int, int] | None:
+    """Glyph ``glyph`` of ``face`` at ``size_px`` (thickened by ``stroke`` pixels) as a
+    coverage mask, with the offset of its top-left corner from the pen position on the
+    baseline; ``None`` for a blank glyph."""
     font = _pil_font(face, size_px)
     char = chr(_PUA + glyph)
-    left, top, right, bottom = font.getbbox(char, anchor="ls")
+    left, top, right, bottom = font.getbbox(char, anchor="ls", stroke_width=stroke)
     if right <= left or bottom <= top:
         return None
     mask = Image.new("L", (right - left, bottom - top), 0)
-    ImageDraw.Draw(mask).text((-left, -top), char, font=font, fill=255, anchor="ls")
+    ImageDraw.Draw(mask).text(
+        (-left, -top), char, font=font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255
+    )
     return mask, left, top
 
 
@@ -471,8 +481,9 @@ def _draw_line(image: Image.Image, line: _Line, scale: float) -> None:
         infos, positions, upem = _shape(segment.text, segment.face, segment.rtl)
         factor = size_px / upem
         pen = segment.x * scale
+        stroke = round(size_px * _EMBOLDEN / 2) if segment.embolden else 0
         for info, pos in zip(infos, positions, strict=True):
-            glyph = _glyph_mask(segment.face, size_px, info.codepoint)
+            glyph = _glyph_mask(segment.face, size_px, info.codepoint, stroke)
             if glyph is not None:
                 mask, left, top = glyph
                 x = round(pen + pos.x_offset * factor) + left
@@ -534,6 +545,15 @@ def _draw_qr_png(image: Image.Image, layout: _Layout, scale: float) -> None:
     side_px = round(side * scale)
     qr = qr.resize((side_px, side_px), Image.Resampling.NEAREST)
     image.paste(qr, (round(x * scale), round(y * scale)))
+
+
+def warm_up() -> None:
+    """Load every shipped face for both formats now rather than on the first certificate that
+    needs it (the CJK face alone takes about half a second); for a worker's start-up."""
+    for face in fonts.FACES:
+        _hb_font(face)
+        _hb_face(face)
+        _pil_font(face, 40.0)
 
 
 # -- baking ------------------------------------------------------------------------------------
@@ -674,6 +694,13 @@ def render_pdf(view: CertificateView) -> bytes:
             for segment in line.segments:
                 pdf.set_font(segment.face, "", line.size)
                 pdf.set_text_shaping(True, direction="rtl" if segment.rtl else "ltr")
+                if segment.embolden:  # fill and stroke the outline: still real text
+                    pdf.text_mode = TextMode.FILL_STROKE
+                    pdf.set_draw_color(*line.color)
+                    # fpdf2 2.8 writes a text stroke's width unscaled, as points.
+                    pdf.set_line_width(size_mm * _EMBOLDEN * pdf.k)
+                else:
+                    pdf.text_mode = TextMode.FILL
                 # A cell's baseline is at its top + half its height + 0.3 of the font size.
                 pdf.set_xy(segment.x, line.baseline - 0.8 * size_mm)
                 pdf.cell(w=segment.width, h=size_mm, text=segment.text)

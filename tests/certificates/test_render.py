@@ -202,6 +202,23 @@ def test_arabic_letters_join_and_devanagari_forms_conjuncts():
     assert {g.cluster for g in shaped} == {0}
 
 
+def test_one_weight_faces_are_thickened_where_bold_is_asked_for():
+    layout = render._layout(make_view(holder_name="김민준 Kim"))
+    name = next(line for line in layout.lines if "김민준 " in [s.text for s in line.segments])
+    assert [(s.face, s.embolden) for s in name.segments] == [("cjk", True), ("serif-bold", False)]
+    labels = [s for line in layout.lines for s in line.segments if s.text == "This certifies that"]
+    assert [s.embolden for s in labels] == [False]
+    content = pypdf.PdfReader(io.BytesIO(render_pdf(make_view(holder_name="김민준 Kim"))))
+    operators = content.pages[0].get_contents().get_data().decode("latin-1")
+    # Fill and stroke (2 Tr) with a stroke 0.045 em wide: 40 pt * 0.045 = 1.8 pt.
+    assert re.search(r" 2 Tr 1\.8\d w", operators)
+    thick = Image.open(io.BytesIO(render_png(make_view(holder_name="김민준"))))
+    thin = render._glyph_mask("cjk", 94.5, render._shape("김", "cjk", False)[0][0].codepoint)
+    thicker = render._glyph_mask("cjk", 94.5, render._shape("김", "cjk", False)[0][0].codepoint, 2)
+    assert sum(thicker[0].histogram()[128:]) > 1.2 * sum(thin[0].histogram()[128:])
+    assert ink(thick, NAME_BAND) > 0
+
+
 def test_bidi_orders_runs_visually():
     assert render._visual_runs("Zoë محمد", "sans", False) == [
         ("Zoë ", "sans", False),
