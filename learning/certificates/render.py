@@ -34,6 +34,7 @@ import io
 import re
 import struct
 import tempfile
+import threading
 import unicodedata
 import zlib
 from dataclasses import dataclass
@@ -321,7 +322,12 @@ def _layout(view: CertificateView) -> _Layout:
     mid = page_w / 2
     lines: list[_Line] = []
     add = lines.extend
-    add(_text_lines(view.issuer_name, y=33, size=13, bold=True, color=_NAVY, max_width=200))
+    # Two faces for Latin text (serif bold, sans): each face embedded costs a PDF time.
+    add(
+        _text_lines(
+            view.issuer_name, y=33, size=14, style="serif", bold=True, color=_NAVY, max_width=200
+        )
+    )
     add(_text_lines(labels.title, y=54, size=34, style="serif", bold=True, color=_NAVY))
     add(_text_lines(labels.certifies, y=69, size=13, color=_GREY))
     add(
@@ -371,7 +377,8 @@ def _layout(view: CertificateView) -> _Layout:
         _text_lines(
             _labelled(labels.code, view.code),
             y=180,
-            size=11,
+            size=11.5,
+            style="serif",
             bold=True,
             x=qr_x - 3,
             align="right",
@@ -425,6 +432,9 @@ def _pil_font(face: str, size_px: float) -> ImageFont.FreeTypeFont:
     )
 
 
+_FREETYPE = threading.Lock()
+
+
 @lru_cache(maxsize=8192)
 def _glyph_mask(
     face: str, size_px: float, glyph: int, stroke: int = 0
@@ -432,15 +442,22 @@ def _glyph_mask(
     """Glyph ``glyph`` of ``face`` at ``size_px`` (thickened by ``stroke`` pixels) as a
     coverage mask, with the offset of its top-left corner from the pen position on the
     baseline; ``None`` for a blank glyph."""
-    font = _pil_font(face, size_px)
     char = chr(_PUA + glyph)
-    left, top, right, bottom = font.getbbox(char, anchor="ls", stroke_width=stroke)
-    if right <= left or bottom <= top:
-        return None
-    mask = Image.new("L", (right - left, bottom - top), 0)
-    ImageDraw.Draw(mask).text(
-        (-left, -top), char, font=font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255
-    )
+    with _FREETYPE:  # one FreeType face must not be used by two threads at once
+        font = _pil_font(face, size_px)
+        left, top, right, bottom = font.getbbox(char, anchor="ls", stroke_width=stroke)
+        if right <= left or bottom <= top:
+            return None
+        mask = Image.new("L", (right - left, bottom - top), 0)
+        ImageDraw.Draw(mask).text(
+            (-left, -top),
+            char,
+            font=font,
+            fill=255,
+            anchor="ls",
+            stroke_width=stroke,
+            stroke_fill=255,
+        )
     return mask, left, top
 
 

@@ -9,6 +9,7 @@ import io
 import re
 import struct
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import pypdf
 import pypdfium2
@@ -477,3 +478,14 @@ def test_pdf_and_png_show_the_same_page():
     a = from_pdf.resize(small, Image.Resampling.BOX)
     b = from_png.resize(small, Image.Resampling.BOX)
     assert sum(ImageChops.difference(a, b).histogram()[49:]) < 30  # another name: 70
+
+
+def test_threads_render_the_same_images_as_one_thread():
+    views = [make_view(holder_name=NAMES[s]) for s in ("hangul", "arabic", "devanagari", "latin")]
+    expected = [render_png(v) for v in views]
+    render._glyph_mask.cache_clear()  # every thread now renders glyphs afresh, at the same time
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(render_png, views)) == expected
+        pdfs = list(pool.map(render_pdf, views))
+    for view, data in zip(views, pdfs, strict=True):
+        assert view.holder_name in pdf_text(data)
