@@ -750,21 +750,33 @@ def _add_font(pdf: FPDF, face: str, chars: set[str], folder: Path) -> None:
         ttfont.recalcBBoxes = False
 
 
-def _draw_qr_pdf(pdf: FPDF, layout: _Layout) -> None:
-    modules = layout.qr_modules
-    x, y, side = layout.qr_box
-    unit = side / len(modules)
-    pdf.set_fill_color(255, 255, 255)
-    pdf.rect(x, y, side, side, style="F")
-    pdf.set_fill_color(0, 0, 0)
-    for row_index, row in enumerate(modules):
-        # One rectangle per horizontal run of dark modules.
+def _qr_rectangles(modules: tuple[tuple[bool, ...], ...]) -> list[tuple[int, int, int, int]]:
+    """The dark modules as ``(column, row, width, height)`` rectangles: runs along each row,
+    with the same run on the rows below merged into one taller rectangle."""
+    done: list[tuple[int, int, int, int]] = []
+    open_runs: dict[tuple[int, int], int] = {}  # (first column, end column) -> first row
+    for row_index, row in enumerate((*modules, ())):
+        runs: set[tuple[int, int]] = set()
         start = None
         for col, dark in enumerate((*row, False)):
             if dark and start is None:
                 start = col
             elif not dark and start is not None:
-                pdf.rect(
-                    x + start * unit, y + row_index * unit, (col - start) * unit, unit, style="F"
-                )
+                runs.add((start, col))
                 start = None
+        for run in [r for r in open_runs if r not in runs]:
+            first_row = open_runs.pop(run)
+            done.append((run[0], first_row, run[1] - run[0], row_index - first_row))
+        for run in runs:
+            open_runs.setdefault(run, row_index)
+    return done
+
+
+def _draw_qr_pdf(pdf: FPDF, layout: _Layout) -> None:
+    x, y, side = layout.qr_box
+    unit = side / len(layout.qr_modules)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x, y, side, side, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    for col, row, width, height in _qr_rectangles(layout.qr_modules):
+        pdf.rect(x + col * unit, y + row * unit, width * unit, height * unit, style="F")

@@ -489,3 +489,17 @@ def test_threads_render_the_same_images_as_one_thread():
         pdfs = list(pool.map(render_pdf, views))
     for view, data in zip(views, pdfs, strict=True):
         assert view.holder_name in pdf_text(data)
+
+
+def test_pdf_qr_rectangles_cover_exactly_the_dark_modules():
+    modules = render._qr_modules(URL)
+    size = len(modules)
+    covered = [[0] * size for _ in range(size)]
+    rectangles = render._qr_rectangles(modules)
+    for col, row, width, height in rectangles:
+        for y in range(row, row + height):
+            for x in range(col, col + width):
+                covered[y][x] += 1
+    assert [[bool(c) for c in row] for row in covered] == [list(row) for row in modules]
+    assert max(max(row) for row in covered) == 1  # no overlaps
+    assert len(rectangles) < sum(map(sum, modules)) / 2
