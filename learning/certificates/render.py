@@ -280,9 +280,11 @@ def _text_lines(
     max_width: float = 240.0,
     min_size: float = 0.0,
     two_lines: bool = False,
+    first_line_up: float = 0.5,
 ) -> list[_Line]:
     """One line at ``size`` shrunk to fit ``max_width``; below ``min_size`` it may take two
-    lines (around ``y``) when ``two_lines``, shrinking further only if it must."""
+    lines when ``two_lines``, shrinking further only if it must. Two lines are a line apart,
+    the first ``first_line_up`` of that above ``y`` (0.5: centred on ``y``)."""
     text = _clean(text)
     if not text:
         return []
@@ -296,7 +298,9 @@ def _text_lines(
         if fit2 > fit:
             gap = fit2 * _PT_MM * 1.2
             return [
-                _Line(_place(half, fit2, x, align, bold), y + (i - 0.5) * gap, fit2, color)
+                _Line(
+                    _place(half, fit2, x, align, bold), y + (i - first_line_up) * gap, fit2, color
+                )
                 for i, half in enumerate(halves)
             ]
     return [_Line(_place(runs, fit, x, align, bold), y, fit, color)]
@@ -330,18 +334,24 @@ def _layout(view: CertificateView) -> _Layout:
     )
     add(_text_lines(labels.title, y=54, size=34, style="serif", bold=True, color=_NAVY))
     add(_text_lines(labels.certifies, y=69, size=13, color=_GREY))
-    add(
-        _text_lines(
-            view.holder_name,
-            y=89,
-            size=40,
-            style="serif",
-            bold=True,
-            max_width=235,
-            min_size=24,
-            two_lines=True,
-        )
+    name_lines = _text_lines(
+        view.holder_name,
+        y=89,
+        size=40,
+        style="serif",
+        bold=True,
+        max_width=235,
+        min_size=24,
+        two_lines=True,
+        first_line_up=0.85,  # two lines grow upwards, clear of the rule below
     )
+    add(name_lines)
+    # The rule under the name: 160 mm, or as wide as the name and a little more.
+    widest = max(
+        (abs(line.segments[-1].x + line.segments[-1].width - mid) for line in name_lines),
+        default=0.0,
+    )
+    rule_half = min(max(80.0, widest + 6), 125.0)
     add(_text_lines(labels.completed, y=108, size=13, color=_GREY))
     add(
         _text_lines(
@@ -400,7 +410,7 @@ def _layout(view: CertificateView) -> _Layout:
         _Rule(8, 8, page_w - 8, page_h - 8, 1.6, _NAVY),  # outer frame (a rectangle)
         _Rule(11.5, 11.5, page_w - 11.5, page_h - 11.5, 0.35, _GOLD),  # inner frame
         _Rule(mid - 22, 39, mid + 22, 39, 0.5, _GOLD),  # under the issuer
-        _Rule(mid - 80, 97, mid + 80, 97, 0.35, _GOLD),  # under the name
+        _Rule(mid - rule_half, 97, mid + rule_half, 97, 0.35, _GOLD),  # under the name
         _Rule(sig_x - 42, 173, sig_x + 42, 173, 0.3, _INK),  # signature line
     )
     return _Layout(tuple(lines), rules, _qr_modules(view.verification_url), (qr_x, qr_y, qr_side))

@@ -250,6 +250,13 @@ def test_very_long_names_shrink_or_wrap_to_stay_inside_the_frame():
         line for line in layout.lines if any("Maximiliana" in s.text for s in line.segments)
     ]
     assert len(name_lines) == 2  # wrapped
+    # Both lines above the rule under the name, which is as wide as they are.
+    rule = next(r for r in layout.rules if r.y1 == r.y2 == 97)
+    for line in name_lines:
+        assert line.baseline + 0.3 * line.size * 25.4 / 72 < rule.y1
+        assert (
+            rule.x1 < line.segments[0].x and line.segments[-1].x + line.segments[-1].width < rule.x2
+        )
     for line in name_lines:
         assert line.size < 40
         left = line.segments[0].x
