@@ -207,7 +207,7 @@ def _visual_runs(text: str, style: str, bold: bool) -> list[tuple[str, str, bool
     face_runs = fonts.split_runs(text, style=style, bold=bold)
     if not any(unicodedata.bidirectional(c) in _RTL_CLASSES for c in text):
         return [(run, face, False) for run, face in face_runs]  # all left to right
-    chars = BidiParagraph(text).get_characters_with_embedding_level()
+    chars = BidiParagraph(text, preserve_bn_chars=True).get_characters_with_embedding_level()
     faces: list[str] = []
     for run, face in face_runs:
         faces.extend([face] * len(run))
@@ -749,7 +749,9 @@ def _add_font(pdf: FPDF, face: str, chars: set[str], folder: Path) -> None:
     as with the whole one and has little left to do.
     """
     subset_input = hb.SubsetInput()
-    subset_input.unicode_set.update(ord(c) for c in chars)
+    # The space too: HarfBuzz draws invisible characters (ZWNJ, ZWJ) with the space glyph, and
+    # drops them when the font has none, which fpdf2 does not expect.
+    subset_input.unicode_set.update(ord(c) for c in {" ", *chars})
     subset = hb.subset(_hb_face(face), subset_input)
     path = folder / f"{face}{fonts.font_path(face).suffix}"
     path.write_bytes(bytes(subset.blob.data) if subset else fonts.font_path(face).read_bytes())

@@ -510,3 +510,30 @@ def test_pdf_qr_rectangles_cover_exactly_the_dark_modules():
     assert [[bool(c) for c in row] for row in covered] == [list(row) for row in modules]
     assert max(max(row) for row in covered) == 1  # no overlaps
     assert len(rectangles) < sum(map(sum, modules)) / 2
+
+
+def test_persian_names_with_a_zero_width_non_joiner_render():
+    name = "محمد\u200cرضا"  # noqa: RUF001 (ZWNJ: the two parts of the name do not join)
+    assert render._visual_runs(name, "serif", True) == [(name, "arabic-bold", True)]
+    assert name in pdf_text(render_pdf(make_view(holder_name=name)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=40))
+def test_any_text_is_laid_out_without_losing_a_character(text):
+    runs = render._visual_runs(text, "serif", True)
+    assert sorted("".join(run for run, _face, _rtl in runs)) == sorted(text)
+    for line in render._text_lines(text, y=90, size=40, two_lines=True, min_size=24):
+        for segment in line.segments:
+            assert segment.face in fonts.FACES
+
+
+MIXED = list("aéŻ ЖΩمرضاक्षि김山か1()-.،\u200c\u200d\u0301")
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=st.text(alphabet=st.sampled_from(MIXED), min_size=1, max_size=16))
+def test_names_mixing_scripts_joiners_and_marks_render_in_both_formats(name):
+    view = make_view(holder_name=name)
+    assert Image.open(io.BytesIO(render_png(view))).size == PNG_SIZE
+    assert pypdf.PdfReader(io.BytesIO(render_pdf(view))).pages[0].extract_text()
