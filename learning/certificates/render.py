@@ -38,6 +38,7 @@ import threading
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -106,7 +107,9 @@ class CertificateView:
     """Everything printed on a certificate, as display text. Empty optional parts are left out.
 
     ``hours`` and ``issued_on`` are formatted by the caller (Babel, the holder's locale);
-    ``language`` (BCP 47, e.g. ``"ko"``) is written into the PDF for screen readers.
+    ``language`` (BCP 47, e.g. ``"ko"``) is written into the PDF for screen readers;
+    ``issued_at`` (timezone-aware) becomes the PDF's creation date, which makes the PDF the same
+    bytes every time (without it fpdf2 uses the current time).
     """
 
     holder_name: str
@@ -121,6 +124,7 @@ class CertificateView:
     signatory_name: str = ""
     signatory_title: str = ""
     language: str = ""
+    issued_at: datetime | None = None
 
 
 # -- layout (millimetres and points, shared by both formats) -------------------------------------
@@ -696,6 +700,8 @@ def render_pdf(view: CertificateView) -> bytes:
     pdf.set_author(_clean(view.issuer_name))
     if view.language:
         pdf.set_lang(view.language)
+    if view.issued_at is not None:
+        pdf.set_creation_date(view.issued_at)
     pdf.add_page()
     page_w, page_h = PDF_SIZE_MM
     pdf.set_fill_color(*_PAPER)

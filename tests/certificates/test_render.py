@@ -10,6 +10,7 @@ import re
 import struct
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pypdf
 import pypdfium2
@@ -457,6 +458,14 @@ def test_pdf_is_one_a4_landscape_page_with_real_text(pdf):
         assert "/FontFile2" in descriptor or "/FontFile3" in descriptor
     assert reader.metadata.title == "Certificate of Completion: Zoë Ångström-Núñez"
     assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_pdf_is_the_same_bytes_for_the_same_view_and_moment():
+    moment = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
+    first = render_pdf(make_view(issued_at=moment))
+    assert render_pdf(make_view(issued_at=moment)) == first
+    assert render_pdf(make_view(issued_at=moment, code="OTHER")) != first
+    assert pypdf.PdfReader(io.BytesIO(first)).metadata.creation_date == moment
 
 
 @pytest.mark.parametrize("script", NAMES)
