@@ -188,14 +188,15 @@ def _hb_font(face: str) -> tuple[hb.Font, int]:
     return hb.Font(hb_face), hb_face.upem
 
 
-def _shape(text: str, face: str, rtl: bool) -> tuple[list, list, int]:
+@lru_cache(maxsize=1024)  # labels, titles and issuers recur on every certificate
+def _shape(text: str, face: str, rtl: bool) -> tuple[tuple, tuple, int]:
     font, upem = _hb_font(face)
     buf = hb.Buffer()
     buf.add_str(text)
     buf.guess_segment_properties()
     buf.direction = "rtl" if rtl else "ltr"
     hb.shape(font, buf, {"kern": True, "liga": True})
-    return buf.glyph_infos, buf.glyph_positions, upem
+    return tuple(buf.glyph_infos), tuple(buf.glyph_positions), upem
 
 
 def _advance(text: str, face: str, rtl: bool) -> float:
