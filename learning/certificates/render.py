@@ -30,14 +30,17 @@ the keyword ``openbadgecredential``. ``unbake_png`` reads it back without decodi
 
 from __future__ import annotations
 
-import copy
 import io
 import re
 import struct
+import tempfile
+import threading
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache, lru_cache
+from pathlib import Path
 
 import qrcode
 import qrcode.constants
@@ -46,7 +49,7 @@ from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fpdf import FPDF
 from fpdf.bidi import BidiParagraph
-from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.enums import TextMode
 from PIL import Image, ImageDraw, ImageFont
 
 from learning.core import fonts
@@ -62,6 +65,7 @@ __all__ = [
     "render_pdf",
     "render_png",
     "unbake_png",
+    "warm_up",
 ]
 
 BAKED_KEYWORD = "openbadgecredential"
@@ -80,6 +84,7 @@ _STRIP = {
     **dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)]),
 }
 _SPACES = re.compile(" {2,}")
+_RTL_CLASSES = frozenset({"R", "AL", "AN", "RLE", "RLO", "RLI", "FSI"})
 _SEPARATOR = "\u2003\u00b7\u2003"  # em space, middle dot, em space
 
 
@@ -102,7 +107,9 @@ class CertificateView:
     """Everything printed on a certificate, as display text. Empty optional parts are left out.
 
     ``hours`` and ``issued_on`` are formatted by the caller (Babel, the holder's locale);
-    ``language`` (BCP 47, e.g. ``"ko"``) is written into the PDF for screen readers.
+    ``language`` (BCP 47, e.g. ``"ko"``) is written into the PDF for screen readers;
+    ``issued_at`` (timezone-aware) becomes the PDF's creation date, which makes the PDF the same
+    bytes every time (without it fpdf2 uses the current time).
     """
 
     holder_name: str
@@ -117,6 +124,7 @@ class CertificateView:
     signatory_name: str = ""
     signatory_title: str = ""
     language: str = ""
+    issued_at: datetime | None = None
 
 
 # -- layout (millimetres and points, shared by both formats) -------------------------------------
@@ -127,6 +135,7 @@ _INK = (33, 33, 33)
 _GREY = (92, 92, 92)
 _PAPER = (253, 251, 246)
 _PT_MM = 25.4 / 72
+_EMBOLDEN = 0.045  # stroke width, in ems, that makes a regular CJK face look bold
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +147,7 @@ class _Segment:
     rtl: bool
     x: float
     width: float  # mm
+    embolden: bool = False  # bold asked for, but the face has one weight (CJK): thicken it
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,14 +188,15 @@ def _hb_font(face: str) -> tuple[hb.Font, int]:
     return hb.Font(hb_face), hb_face.upem
 
 
-def _shape(text: str, face: str, rtl: bool) -> tuple[list, list, int]:
+@lru_cache(maxsize=1024)  # labels, titles and issuers recur on every certificate
+def _shape(text: str, face: str, rtl: bool) -> tuple[tuple, tuple, int]:
     font, upem = _hb_font(face)
     buf = hb.Buffer()
     buf.add_str(text)
     buf.guess_segment_properties()
     buf.direction = "rtl" if rtl else "ltr"
     hb.shape(font, buf, {"kern": True, "liga": True})
-    return buf.glyph_infos, buf.glyph_positions, upem
+    return tuple(buf.glyph_infos), tuple(buf.glyph_positions), upem
 
 
 def _advance(text: str, face: str, rtl: bool) -> float:
@@ -198,9 +209,12 @@ def _visual_runs(text: str, style: str, bold: bool) -> list[tuple[str, str, bool
     """``(text, face, rtl)`` runs of one line, in visual order left to right."""
     if not text:
         return []
-    chars = BidiParagraph(text).get_characters_with_embedding_level()
+    face_runs = fonts.split_runs(text, style=style, bold=bold)
+    if not any(unicodedata.bidirectional(c) in _RTL_CLASSES for c in text):
+        return [(run, face, False) for run, face in face_runs]  # all left to right
+    chars = BidiParagraph(text, preserve_bn_chars=True).get_characters_with_embedding_level()
     faces: list[str] = []
-    for run, face in fonts.split_runs(text, style=style, bold=bold):
+    for run, face in face_runs:
         faces.extend([face] * len(run))
     runs: list[list] = []  # [text, face, level]
     for char, face in zip(chars, faces, strict=True):
@@ -233,14 +247,15 @@ def _measure(runs: list[tuple[str, str, bool]], size: float) -> list[float]:
 
 
 def _place(
-    runs: list[tuple[str, str, bool]], size: float, x: float, align: str
+    runs: list[tuple[str, str, bool]], size: float, x: float, align: str, bold: bool
 ) -> tuple[_Segment, ...]:
     widths = _measure(runs, size)
     total = sum(widths)
     left = {"center": x - total / 2, "left": x, "right": x - total}[align]
     segments = []
     for (text, face, rtl), width in zip(runs, widths, strict=True):
-        segments.append(_Segment(text, face, rtl, left, width))
+        embolden = bold and not fonts.FACES[face].bold
+        segments.append(_Segment(text, face, rtl, left, width, embolden))
         left += width
     return tuple(segments)
 
@@ -270,9 +285,11 @@ def _text_lines(
     max_width: float = 240.0,
     min_size: float = 0.0,
     two_lines: bool = False,
+    first_line_up: float = 0.5,
 ) -> list[_Line]:
     """One line at ``size`` shrunk to fit ``max_width``; below ``min_size`` it may take two
-    lines (around ``y``) when ``two_lines``, shrinking further only if it must."""
+    lines when ``two_lines``, shrinking further only if it must. Two lines are a line apart,
+    the first ``first_line_up`` of that above ``y`` (0.5: centred on ``y``)."""
     text = _clean(text)
     if not text:
         return []
@@ -286,10 +303,12 @@ def _text_lines(
         if fit2 > fit:
             gap = fit2 * _PT_MM * 1.2
             return [
-                _Line(_place(half, fit2, x, align), y + (i - 0.5) * gap, fit2, color)
+                _Line(
+                    _place(half, fit2, x, align, bold), y + (i - first_line_up) * gap, fit2, color
+                )
                 for i, half in enumerate(halves)
             ]
-    return [_Line(_place(runs, fit, x, align), y, fit, color)]
+    return [_Line(_place(runs, fit, x, align, bold), y, fit, color)]
 
 
 def _labelled(label: str, value: str) -> str:
@@ -312,21 +331,32 @@ def _layout(view: CertificateView) -> _Layout:
     mid = page_w / 2
     lines: list[_Line] = []
     add = lines.extend
-    add(_text_lines(view.issuer_name, y=33, size=13, bold=True, color=_NAVY, max_width=200))
-    add(_text_lines(labels.title, y=54, size=34, style="serif", bold=True, color=_NAVY))
-    add(_text_lines(labels.certifies, y=69, size=13, color=_GREY))
+    # Two faces for Latin text (serif bold, sans): each face embedded costs a PDF time.
     add(
         _text_lines(
-            view.holder_name,
-            y=89,
-            size=40,
-            style="serif",
-            bold=True,
-            max_width=235,
-            min_size=24,
-            two_lines=True,
+            view.issuer_name, y=33, size=14, style="serif", bold=True, color=_NAVY, max_width=200
         )
     )
+    add(_text_lines(labels.title, y=54, size=34, style="serif", bold=True, color=_NAVY))
+    add(_text_lines(labels.certifies, y=69, size=13, color=_GREY))
+    name_lines = _text_lines(
+        view.holder_name,
+        y=89,
+        size=40,
+        style="serif",
+        bold=True,
+        max_width=235,
+        min_size=24,
+        two_lines=True,
+        first_line_up=0.85,  # two lines grow upwards, clear of the rule below
+    )
+    add(name_lines)
+    # The rule under the name: 160 mm, or as wide as the name and a little more.
+    widest = max(
+        (abs(line.segments[-1].x + line.segments[-1].width - mid) for line in name_lines),
+        default=0.0,
+    )
+    rule_half = min(max(80.0, widest + 6), 125.0)
     add(_text_lines(labels.completed, y=108, size=13, color=_GREY))
     add(
         _text_lines(
@@ -362,7 +392,8 @@ def _layout(view: CertificateView) -> _Layout:
         _text_lines(
             _labelled(labels.code, view.code),
             y=180,
-            size=11,
+            size=11.5,
+            style="serif",
             bold=True,
             x=qr_x - 3,
             align="right",
@@ -384,7 +415,7 @@ def _layout(view: CertificateView) -> _Layout:
         _Rule(8, 8, page_w - 8, page_h - 8, 1.6, _NAVY),  # outer frame (a rectangle)
         _Rule(11.5, 11.5, page_w - 11.5, page_h - 11.5, 0.35, _GOLD),  # inner frame
         _Rule(mid - 22, 39, mid + 22, 39, 0.5, _GOLD),  # under the issuer
-        _Rule(mid - 80, 97, mid + 80, 97, 0.35, _GOLD),  # under the name
+        _Rule(mid - rule_half, 97, mid + rule_half, 97, 0.35, _GOLD),  # under the name
         _Rule(sig_x - 42, 173, sig_x + 42, 173, 0.3, _INK),  # signature line
     )
     return _Layout(tuple(lines), rules, _qr_modules(view.verification_url), (qr_x, qr_y, qr_side))
@@ -416,17 +447,32 @@ def _pil_font(face: str, size_px: float) -> ImageFont.FreeTypeFont:
     )
 
 
+_FREETYPE = threading.Lock()
+
+
 @lru_cache(maxsize=8192)
-def _glyph_mask(face: str, size_px: float, glyph: int) -> tuple[Image.Image, int, int] | None:
-    """Glyph ``glyph`` of ``face`` at ``size_px`` as a coverage mask, with the offset of its
-    top-left corner from the pen position on the baseline; ``None`` for a blank glyph."""
-    font = _pil_font(face, size_px)
+def _glyph_mask(
+    face: str, size_px: float, glyph: int, stroke: int = 0
+) -> tuple[Image.Image, int, int] | None:
+    """Glyph ``glyph`` of ``face`` at ``size_px`` (thickened by ``stroke`` pixels) as a
+    coverage mask, with the offset of its top-left corner from the pen position on the
+    baseline; ``None`` for a blank glyph."""
     char = chr(_PUA + glyph)
-    left, top, right, bottom = font.getbbox(char, anchor="ls")
-    if right <= left or bottom <= top:
-        return None
-    mask = Image.new("L", (right - left, bottom - top), 0)
-    ImageDraw.Draw(mask).text((-left, -top), char, font=font, fill=255, anchor="ls")
+    with _FREETYPE:  # one FreeType face must not be used by two threads at once
+        font = _pil_font(face, size_px)
+        left, top, right, bottom = font.getbbox(char, anchor="ls", stroke_width=stroke)
+        if right <= left or bottom <= top:
+            return None
+        mask = Image.new("L", (right - left, bottom - top), 0)
+        ImageDraw.Draw(mask).text(
+            (-left, -top),
+            char,
+            font=font,
+            fill=255,
+            anchor="ls",
+            stroke_width=stroke,
+            stroke_fill=255,
+        )
     return mask, left, top
 
 
@@ -467,8 +513,9 @@ def _draw_line(image: Image.Image, line: _Line, scale: float) -> None:
         infos, positions, upem = _shape(segment.text, segment.face, segment.rtl)
         factor = size_px / upem
         pen = segment.x * scale
+        stroke = round(size_px * _EMBOLDEN / 2) if segment.embolden else 0
         for info, pos in zip(infos, positions, strict=True):
-            glyph = _glyph_mask(segment.face, size_px, info.codepoint)
+            glyph = _glyph_mask(segment.face, size_px, info.codepoint, stroke)
             if glyph is not None:
                 mask, left, top = glyph
                 x = round(pen + pos.x_offset * factor) + left
@@ -515,7 +562,7 @@ def render_png(view: CertificateView, *, credential_jwt: str | None = None) -> b
     _draw_qr_png(image, layout, scale)
     image.putpalette(_PALETTE_BYTES)
     out = io.BytesIO()
-    image.save(out, "PNG", dpi=(PNG_DPI, PNG_DPI), compress_level=6)
+    image.save(out, "PNG", dpi=(PNG_DPI, PNG_DPI), compress_level=3)
     data = out.getvalue()
     return bake_png(data, credential_jwt) if credential_jwt is not None else data
 
@@ -530,6 +577,15 @@ def _draw_qr_png(image: Image.Image, layout: _Layout, scale: float) -> None:
     side_px = round(side * scale)
     qr = qr.resize((side_px, side_px), Image.Resampling.NEAREST)
     image.paste(qr, (round(x * scale), round(y * scale)))
+
+
+def warm_up() -> None:
+    """Load every shipped face for both formats now rather than on the first certificate that
+    needs it (the CJK face alone takes about half a second); for a worker's start-up."""
+    for face in fonts.FACES:
+        _hb_font(face)
+        _hb_face(face)
+        _pil_font(face, 40.0)
 
 
 # -- baking ------------------------------------------------------------------------------------
@@ -645,6 +701,8 @@ def render_pdf(view: CertificateView) -> bytes:
     pdf.set_author(_clean(view.issuer_name))
     if view.language:
         pdf.set_lang(view.language)
+    if view.issued_at is not None:
+        pdf.set_creation_date(view.issued_at)
     pdf.add_page()
     page_w, page_h = PDF_SIZE_MM
     pdf.set_fill_color(*_PAPER)
@@ -656,86 +714,88 @@ def render_pdf(view: CertificateView) -> bytes:
             pdf.line(rule.x1, rule.y1, rule.x2, rule.y2)
         else:
             pdf.rect(rule.x1, rule.y1, rule.x2 - rule.x1, rule.y2 - rule.y1)
-    added: set[str] = set()
-    for line in layout.lines:
-        pdf.set_text_color(*line.color)
-        size_mm = line.size * _PT_MM
-        for segment in line.segments:
-            if segment.face not in added:
-                _add_font(pdf, segment.face)
-                added.add(segment.face)
-            pdf.set_font(segment.face, "", line.size)
-            pdf.set_text_shaping(True, direction="rtl" if segment.rtl else "ltr")
-            pdf.set_xy(segment.x, line.baseline - 0.8 * size_mm)
-            pdf.cell(w=segment.width, h=size_mm, text=segment.text)
     _draw_qr_pdf(pdf, layout)
-    return bytes(pdf.output())
+    characters: dict[str, set[str]] = {}
+    for line in layout.lines:
+        for segment in line.segments:
+            characters.setdefault(segment.face, set()).update(segment.text)
+    with tempfile.TemporaryDirectory(prefix="capacity-certificate-") as folder:
+        for face, chars in characters.items():
+            _add_font(pdf, face, chars, Path(folder))
+        for line in layout.lines:
+            pdf.set_text_color(*line.color)
+            size_mm = line.size * _PT_MM
+            for segment in line.segments:
+                pdf.set_font(segment.face, "", line.size)
+                pdf.set_text_shaping(True, direction="rtl" if segment.rtl else "ltr")
+                if segment.embolden:  # fill and stroke the outline: still real text
+                    pdf.text_mode = TextMode.FILL_STROKE
+                    pdf.set_draw_color(*line.color)
+                    # fpdf2 2.8 writes a text stroke's width unscaled, as points.
+                    pdf.set_line_width(size_mm * _EMBOLDEN * pdf.k)
+                else:
+                    pdf.text_mode = TextMode.FILL
+                # A cell's baseline is at its top + half its height + 0.3 of the font size.
+                pdf.set_xy(segment.x, line.baseline - 0.8 * size_mm)
+                pdf.cell(w=segment.width, h=size_mm, text=segment.text)
+        return bytes(pdf.output())
 
 
 @cache
-def _font_prototype(face: str) -> TTFFont:
-    scratch = FPDF()
-    scratch.add_font(face, "", fonts.font_path(face))
-    return scratch.fonts[face]
+def _hb_face(face: str) -> hb.Face:
+    return hb.Face(hb.Blob(fonts.font_path(face).read_bytes()))
 
 
-@cache
-def _embedding_font(face: str) -> tuple[bytes, tuple[str, ...]]:
-    """The face without its layout tables (fpdf2 shapes from the font file and drops them when
-    it embeds a subset anyway), and its glyph order, so nothing is derived twice."""
-    font = TTFont(fonts.font_path(face), recalcBBoxes=False, recalcTimestamp=False)
-    order = tuple(font.getGlyphOrder())
-    for tag in ("GDEF", "GPOS", "GSUB", "BASE", "JSTF", "MATH"):
-        if tag in font:
-            del font[tag]
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue(), order
+def _add_font(pdf: FPDF, face: str, chars: set[str], folder: Path) -> None:
+    """Give ``pdf`` the face cut down to ``chars`` (and what shaping them can reach).
 
-
-def _add_font(pdf: FPDF, face: str) -> None:
-    """``pdf.add_font`` for a shipped face, without reparsing the font for every document.
-
-    fpdf2 reads a whole font (cmap, widths) in ``add_font``, tens of milliseconds per face, and
-    subsets the font object in place when it writes the PDF. So each face is parsed once per
-    process into a prototype, and each document gets a copy with its own subset map and a fresh
-    lazily-read ``TTFont``. This reaches into fpdf2's ``TTFFont`` (pinned in pyproject.toml);
-    should its shape change, the plain ``add_font`` is used.
+    fpdf2 parses a whole font in ``add_font`` and subsets it again with fontTools when it
+    writes the PDF: tens of milliseconds per face for our fonts, hundreds for the CJK one.
+    HarfBuzz's subsetter (C, about a millisecond) first cuts the face to the characters of this
+    document, keeping the OpenType layout closure, so fpdf2 shapes with the small font exactly
+    as with the whole one and has little left to do.
     """
-    try:
-        prototype = _font_prototype(face)
-        font = copy.copy(prototype)
-        data, order = _embedding_font(face)
-        font.ttfont = TTFont(io.BytesIO(data), lazy=True, recalcTimestamp=False)
-        font.ttfont.setGlyphOrder(list(order))
-        font.i = len(pdf.fonts) + 1
-        font.missing_glyphs = []
-        font.biggest_size_pt = 0
-        font._hbfont = None
-        font.subset = SubsetMap(font)
-    except (AttributeError, TypeError):  # pragma: no cover - another fpdf2 than the pinned one
-        pdf.add_font(face, "", fonts.font_path(face))
-        return
-    pdf.fonts[face] = font
-    if font.is_cff and font.is_cid_keyed:
-        pdf._set_min_pdf_version("1.6")
+    subset_input = hb.SubsetInput()
+    # The space too: HarfBuzz draws invisible characters (ZWNJ, ZWJ) with the space glyph, and
+    # drops them when the font has none, which fpdf2 does not expect.
+    subset_input.unicode_set.update(ord(c) for c in {" ", *chars})
+    subset = hb.subset(_hb_face(face), subset_input)
+    path = folder / f"{face}{fonts.font_path(face).suffix}"
+    path.write_bytes(bytes(subset.blob.data) if subset else fonts.font_path(face).read_bytes())
+    pdf.add_font(face, "", path)
+    # The subset's bounding boxes are right already: spare fontTools recomputing each glyph's.
+    ttfont = getattr(pdf.fonts.get(face), "ttfont", None)
+    if ttfont is not None:
+        ttfont.recalcBBoxes = False
 
 
-def _draw_qr_pdf(pdf: FPDF, layout: _Layout) -> None:
-    modules = layout.qr_modules
-    x, y, side = layout.qr_box
-    unit = side / len(modules)
-    pdf.set_fill_color(255, 255, 255)
-    pdf.rect(x, y, side, side, style="F")
-    pdf.set_fill_color(0, 0, 0)
-    for row_index, row in enumerate(modules):
-        # One rectangle per horizontal run of dark modules.
+def _qr_rectangles(modules: tuple[tuple[bool, ...], ...]) -> list[tuple[int, int, int, int]]:
+    """The dark modules as ``(column, row, width, height)`` rectangles: runs along each row,
+    with the same run on the rows below merged into one taller rectangle."""
+    done: list[tuple[int, int, int, int]] = []
+    open_runs: dict[tuple[int, int], int] = {}  # (first column, end column) -> first row
+    for row_index, row in enumerate((*modules, ())):
+        runs: set[tuple[int, int]] = set()
         start = None
         for col, dark in enumerate((*row, False)):
             if dark and start is None:
                 start = col
             elif not dark and start is not None:
-                pdf.rect(
-                    x + start * unit, y + row_index * unit, (col - start) * unit, unit, style="F"
-                )
+                runs.add((start, col))
                 start = None
+        for run in [r for r in open_runs if r not in runs]:
+            first_row = open_runs.pop(run)
+            done.append((run[0], first_row, run[1] - run[0], row_index - first_row))
+        for run in runs:
+            open_runs.setdefault(run, row_index)
+    return done
+
+
+def _draw_qr_pdf(pdf: FPDF, layout: _Layout) -> None:
+    x, y, side = layout.qr_box
+    unit = side / len(layout.qr_modules)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x, y, side, side, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    for col, row, width, height in _qr_rectangles(layout.qr_modules):
+        pdf.rect(x + col * unit, y + row * unit, width * unit, height * unit, style="F")

@@ -9,6 +9,8 @@ import io
 import re
 import struct
 import zlib
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pypdf
 import pypdfium2
@@ -202,6 +204,23 @@ def test_arabic_letters_join_and_devanagari_forms_conjuncts():
     assert {g.cluster for g in shaped} == {0}
 
 
+def test_one_weight_faces_are_thickened_where_bold_is_asked_for():
+    layout = render._layout(make_view(holder_name="김민준 Kim"))
+    name = next(line for line in layout.lines if "김민준 " in [s.text for s in line.segments])
+    assert [(s.face, s.embolden) for s in name.segments] == [("cjk", True), ("serif-bold", False)]
+    labels = [s for line in layout.lines for s in line.segments if s.text == "This certifies that"]
+    assert [s.embolden for s in labels] == [False]
+    content = pypdf.PdfReader(io.BytesIO(render_pdf(make_view(holder_name="김민준 Kim"))))
+    operators = content.pages[0].get_contents().get_data().decode("latin-1")
+    # Fill and stroke (2 Tr) with a stroke 0.045 em wide: 40 pt * 0.045 = 1.8 pt.
+    assert re.search(r" 2 Tr 1\.8\d w", operators)
+    thick = Image.open(io.BytesIO(render_png(make_view(holder_name="김민준"))))
+    thin = render._glyph_mask("cjk", 94.5, render._shape("김", "cjk", False)[0][0].codepoint)
+    thicker = render._glyph_mask("cjk", 94.5, render._shape("김", "cjk", False)[0][0].codepoint, 2)
+    assert sum(thicker[0].histogram()[128:]) > 1.2 * sum(thin[0].histogram()[128:])
+    assert ink(thick, NAME_BAND) > 0
+
+
 def test_bidi_orders_runs_visually():
     assert render._visual_runs("Zoë محمد", "sans", False) == [
         ("Zoë ", "sans", False),
@@ -232,6 +251,13 @@ def test_very_long_names_shrink_or_wrap_to_stay_inside_the_frame():
         line for line in layout.lines if any("Maximiliana" in s.text for s in line.segments)
     ]
     assert len(name_lines) == 2  # wrapped
+    # Both lines above the rule under the name, which is as wide as they are.
+    rule = next(r for r in layout.rules if r.y1 == r.y2 == 97)
+    for line in name_lines:
+        assert line.baseline + 0.3 * line.size * 25.4 / 72 < rule.y1
+        assert (
+            rule.x1 < line.segments[0].x and line.segments[-1].x + line.segments[-1].width < rule.x2
+        )
     for line in name_lines:
         assert line.size < 40
         left = line.segments[0].x
@@ -368,7 +394,9 @@ def test_a_bad_crc_or_a_missing_ihdr_is_refused(baked_png):
         unbake_png(build_png(chunks[index:]))
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=300), cut=st.integers(0, 2000), flip=st.integers(0, 2000))
 def test_unbake_never_raises_anything_but_value_error(baked_png, data, cut, flip):
     head = bytearray(baked_png[:2000])
@@ -432,6 +460,14 @@ def test_pdf_is_one_a4_landscape_page_with_real_text(pdf):
     assert reader.trailer["/Root"]["/Lang"] == "en"
 
 
+def test_pdf_is_the_same_bytes_for_the_same_view_and_moment():
+    moment = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
+    first = render_pdf(make_view(issued_at=moment))
+    assert render_pdf(make_view(issued_at=moment)) == first
+    assert render_pdf(make_view(issued_at=moment, code="OTHER")) != first
+    assert pypdf.PdfReader(io.BytesIO(first)).metadata.creation_date == moment
+
+
 @pytest.mark.parametrize("script", NAMES)
 def test_pdf_text_holds_the_name_in_each_script(script):
     name = NAMES[script]
@@ -460,3 +496,55 @@ def test_pdf_and_png_show_the_same_page():
     a = from_pdf.resize(small, Image.Resampling.BOX)
     b = from_png.resize(small, Image.Resampling.BOX)
     assert sum(ImageChops.difference(a, b).histogram()[49:]) < 30  # another name: 70
+
+
+def test_threads_render_the_same_images_as_one_thread():
+    views = [make_view(holder_name=NAMES[s]) for s in ("hangul", "arabic", "devanagari", "latin")]
+    expected = [render_png(v) for v in views]
+    render._glyph_mask.cache_clear()  # every thread now renders glyphs afresh, at the same time
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(render_png, views)) == expected
+        pdfs = list(pool.map(render_pdf, views))
+    for view, data in zip(views, pdfs, strict=True):
+        assert view.holder_name in pdf_text(data)
+
+
+def test_pdf_qr_rectangles_cover_exactly_the_dark_modules():
+    modules = render._qr_modules(URL)
+    size = len(modules)
+    covered = [[0] * size for _ in range(size)]
+    rectangles = render._qr_rectangles(modules)
+    for col, row, width, height in rectangles:
+        for y in range(row, row + height):
+            for x in range(col, col + width):
+                covered[y][x] += 1
+    assert [[bool(c) for c in row] for row in covered] == [list(row) for row in modules]
+    assert max(max(row) for row in covered) == 1  # no overlaps
+    assert len(rectangles) < sum(map(sum, modules)) / 2
+
+
+def test_persian_names_with_a_zero_width_non_joiner_render():
+    name = "محمد\u200cرضا"  # noqa: RUF001 (ZWNJ: the two parts of the name do not join)
+    assert render._visual_runs(name, "serif", True) == [(name, "arabic-bold", True)]
+    assert name in pdf_text(render_pdf(make_view(holder_name=name)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=40))
+def test_any_text_is_laid_out_without_losing_a_character(text):
+    runs = render._visual_runs(text, "serif", True)
+    assert sorted("".join(run for run, _face, _rtl in runs)) == sorted(text)
+    for line in render._text_lines(text, y=90, size=40, two_lines=True, min_size=24):
+        for segment in line.segments:
+            assert segment.face in fonts.FACES
+
+
+MIXED = list("aéŻ ЖΩمرضاक्षि김山か1()-.،\u200c\u200d\u0301")
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=st.text(alphabet=st.sampled_from(MIXED), min_size=1, max_size=16))
+def test_names_mixing_scripts_joiners_and_marks_render_in_both_formats(name):
+    view = make_view(holder_name=name)
+    assert Image.open(io.BytesIO(render_png(view))).size == PNG_SIZE
+    assert pypdf.PdfReader(io.BytesIO(render_pdf(view))).pages[0].extract_text()
