@@ -109,11 +109,17 @@ def detail(uuid: str):
     )
 
 
-def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
+def _download(
+    body: str | bytes, mimetype: str, filename: str, cache: str = "private, no-store"
+) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Cache-Control"] = cache
     return response
+
+
+# Rendering costs tens of milliseconds: the holder's browser keeps its copy for an hour.
+PRINTABLE_CACHE = "private, max-age=3600"
 
 
 @bp.route("/certificates/<uuid>.jwt")
@@ -171,6 +177,7 @@ def _printable(certificate) -> render.CertificateView:
         signatory_name=name.strip(),
         signatory_title=title.strip(),
         language=locale,
+        issued_at=certificate.issued_at,
     )
 
 
@@ -179,7 +186,7 @@ def _printable(certificate) -> render.CertificateView:
 def download_png(uuid: str):
     certificate = _own_certificate(uuid)
     image = render.render_png(_printable(certificate), credential_jwt=certificate.jwt)
-    return _download(image, "image/png", f"certificate-{certificate.code}.png")
+    return _download(image, "image/png", f"certificate-{certificate.code}.png", PRINTABLE_CACHE)
 
 
 @bp.route("/certificates/<uuid>.pdf")
@@ -190,6 +197,7 @@ def download_pdf(uuid: str):
         render.render_pdf(_printable(certificate)),
         "application/pdf",
         f"certificate-{certificate.code}.pdf",
+        PRINTABLE_CACHE,
     )
 
 

@@ -113,3 +113,11 @@ def test_the_command_line_verifies_the_png(app, png, tmp_path):
     Image.new("RGB", (10, 10), "white").save(plain, "PNG")
     result = app.test_cli_runner().invoke(args=["certificates", "verify", str(plain)])
     assert result.exit_code != 0 and "holds no signed credential" in result.output
+
+
+def test_the_pdf_is_the_same_bytes_each_time(client, login_as, setup, issued):
+    login_as(setup.learner)
+    first = client.get(f"/certificates/{issued.uuid}.pdf")
+    second = client.get(f"/certificates/{issued.uuid}.pdf")
+    assert first.data == second.data
+    assert first.headers["Cache-Control"] == "private, max-age=3600"
