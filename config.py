@@ -159,6 +159,11 @@ class BaseConfig:
                     "task": "quizzes.close_overdue_attempts",
                     "schedule": 60.0,
                 },
+                # Certificates due without an event (a rule's first day has come).
+                "issue-due-certificates": {
+                    "task": "certificates.issue_due",
+                    "schedule": 3600.0,
+                },
             },
         }
 

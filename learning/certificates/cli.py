@@ -8,12 +8,10 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from learning.certificates import credential as vc
 from learning.certificates import keys, services, settings
 from learning.core.db import utcnow
-from learning.courses.models import Enrolment
 from learning.extensions import db
 
 certificates_cli = AppGroup("certificates", help="Signed completion certificates.")
@@ -139,13 +137,6 @@ def rotate_key() -> None:
 @certificates_cli.command("issue-due")
 def issue_due() -> None:
     """Issue every certificate whose rules are met but that was not issued yet."""
-    issuer = settings.current()
-    now = utcnow()
-    issued = 0
-    for enrolment_id in list(
-        db.session.scalars(select(Enrolment.id).where(Enrolment.left_at.is_(None)))
-    ):
-        had = services.issue_if_complete(enrolment_id, issuer, now=now)
-        issued += had is not None and had.issued_at == now
-        db.session.commit()
-    click.echo(f"{issued} certificate(s) issued.")
+    issued = services.issue_due(settings.current(), now=utcnow())
+    db.session.commit()
+    click.echo(f"{len(issued)} certificate(s) issued.")

@@ -392,6 +392,36 @@ def issue_if_complete(enrolment_id: int, settings, *, now: datetime) -> Certific
     return _issue(enrolment, settings, now=now)
 
 
+def issue_due(settings, *, now: datetime, batch: int = 500) -> list[Certificate]:
+    """Issue every certificate whose rules are met and that nobody issued yet (a rule that
+    changed, a first day that has come): active enrolments without a certificate, evaluated
+    course by course in batches; the caller commits."""
+    pending = list(
+        _session().scalars(
+            select(Enrolment)
+            .outerjoin(
+                Certificate,
+                (Certificate.user_id == Enrolment.user_id)
+                & (Certificate.run_id == Enrolment.run_id),
+            )
+            .where(Enrolment.left_at.is_(None), Certificate.id.is_(None))
+            .options(selectinload(Enrolment.run).selectinload(CourseRun.course))
+            .order_by(Enrolment.id)
+        )
+    )
+    by_course: dict[int, list[Enrolment]] = {}
+    for enrolment in pending:
+        by_course.setdefault(enrolment.run.course_id, []).append(enrolment)
+    issued = []
+    for group in by_course.values():
+        course = group[0].run.course
+        for start in range(0, len(group), batch):
+            chunk = group[start : start + batch]
+            lacks = missing_for(course, chunk, now=now)
+            issued += [_issue(e, settings, now=now) for e in chunk if not lacks[e.id]]
+    return issued
+
+
 def may_manage(user: User | None, run: CourseRun) -> bool:
     """Coordinators of the run (and admins) issue by hand and revoke."""
     return courses.is_run_staff(user, run, RunRole.COORDINATOR)

@@ -42,6 +42,21 @@ def issue_if_complete(enrolment_id: int) -> str | None:
     return certificate.uuid if certificate else None
 
 
+@shared_task(name="certificates.issue_due")
+def issue_due() -> int:
+    """Periodic catch-up: certificates whose rules became true without an event (a first day
+    that has come, rules changed by an instructor)."""
+    begin_write(db.session)
+    try:
+        issued = services.issue_due(settings.current(), now=utcnow())
+    except services.SigningUnavailable as error:
+        db.session.rollback()
+        log.error("Due certificates not issued: %s", error.message)
+        return 0
+    db.session.commit()
+    return len(issued)
+
+
 def _on_course_completed(enrolment, **_kwargs) -> None:
     enqueue_after_commit(db.session, issue_if_complete, enrolment.id)
 

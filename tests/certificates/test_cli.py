@@ -162,3 +162,34 @@ def test_other_processes_follow_a_rotated_key_file(app, tmp_path, db):
         app.config["CERT_KEY_FILE"] = None
         issuer_settings.reset()
     assert before != after
+
+
+def test_the_periodic_task_issues_what_became_due(setup, issuer, db):
+    """A first day that has come: no event fires, the hourly task issues it."""
+    from datetime import timedelta
+
+    from learning.certificates import tasks
+
+    now = utcnow()
+    services.save_course_settings(
+        setup.course,
+        requires={"not_before": (now + timedelta(days=1)).date().isoformat()},
+        valid_for_days=None,
+        signatory="",
+        criteria="",
+        now=now,
+    )
+    db.session.commit()
+    assert tasks.issue_due.apply().get() == 0
+    services.save_course_settings(
+        setup.course,
+        requires={"not_before": (now - timedelta(days=1)).date().isoformat()},
+        valid_for_days=None,
+        signatory="",
+        criteria="",
+        now=now,
+    )
+    db.session.commit()
+    assert tasks.issue_due.apply().get() == 1
+    assert services.certificate_of(setup.learner, setup.run) is not None
+    assert tasks.issue_due.apply().get() == 0

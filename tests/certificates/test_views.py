@@ -217,6 +217,7 @@ def test_coordinators_find_their_runs_on_the_certificates_page(client, login_as,
     login_as(setup.coordinator)
     page = client.get("/certificates").get_data(as_text=True)
     assert f"/certificates/runs/{setup.run.id}" in page
+    assert f"{setup.course.title}, {setup.run.title}" in page
     login_as(setup.learner)
     assert f"/certificates/runs/{setup.run.id}" not in client.get("/certificates").get_data(
         as_text=True
