@@ -77,6 +77,7 @@ def iso(moment: datetime) -> str:
 
 
 def parse_iso(value: Any) -> datetime | None:
+    """A timezone-aware datetime from an ISO 8601 string, or None."""
     if not isinstance(value, str):
         return None
     try:
@@ -147,6 +148,7 @@ def build_credential(
 
 
 def status_entry(list_url: str, index: int) -> dict[str, Any]:
+    """The ``credentialStatus`` entry for index ``index`` of a revocation list."""
     return {
         "id": f"{list_url}#{index}",
         "type": "BitstringStatusListEntry",
@@ -288,6 +290,7 @@ def decode_status_list(encoded: str, *, max_bytes: int = 16 * STATUS_LIST_SIZE) 
 
 
 def status_bit(bits: bytes, index: int) -> bool:
+    """Whether entry ``index`` of a decoded bitstring is set."""
     if not 0 <= index < len(bits) * 8:
         raise ValueError(f"status index {index} outside the list")
     return bool(bits[index // 8] & (0x80 >> (index % 8)))

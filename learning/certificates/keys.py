@@ -81,6 +81,8 @@ def thumbprint(jwk: dict[str, Any]) -> str:
 
 
 def public_key_from_jwk(jwk: dict[str, Any]) -> rsa.RSAPublicKey:
+    """The RSA public key of a JWK (``n`` and ``e``)."""
+
     def number(value: str) -> int:
         return int.from_bytes(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)), "big")
 

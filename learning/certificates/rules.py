@@ -58,6 +58,7 @@ RULES: dict[str, type[Rule]] = {}
 
 
 def register(cls: type[Rule]) -> type[Rule]:
+    """Class decorator: make a rule kind known by its ``key``."""
     RULES[cls.key] = cls
     return cls
 
@@ -269,6 +270,7 @@ def parse_rules(raw: Any) -> dict[str, Any]:
 
 
 def build(rules: dict[str, Any]) -> list[Rule]:
+    """Rule objects for a stored rules mapping (unknown kinds are skipped)."""
     return [RULES[key](value) for key, value in rules.items() if key in RULES]
 
 
@@ -286,4 +288,5 @@ def missing(
 
 
 def describe(rules: dict[str, Any], course: Course) -> str:
+    """The rules in words (English), for the credential's criteria."""
     return " ".join(text for text in (r.describe(course) for r in build(rules)) if text)

@@ -74,6 +74,7 @@ def _insert_ignoring_conflicts(model, values: dict[str, Any]) -> bool:
 
 
 def course_settings(course: Course) -> CertificateSettings | None:
+    """A course's certificate settings row, or None (then the defaults apply)."""
     return _session().get(CertificateSettings, course.id)
 
 
@@ -129,6 +130,7 @@ def quiz_items(course: Course) -> list[tuple[str, str]]:
 
 
 def rules_of(course: Course) -> dict[str, Any]:
+    """The completion rules of ``course`` (every required item when it sets none)."""
     settings = course_settings(course)
     return dict(settings.rules) if settings and settings.rules else dict(rules.DEFAULT_RULES)
 
@@ -153,6 +155,7 @@ def normalise_code(text: str) -> str | None:
 
 
 def new_code() -> str:
+    """A random short code, grouped in fours for reading aloud."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 
@@ -166,6 +169,7 @@ def _with_context():
 
 
 def get_by_uuid(value: str) -> Certificate | None:
+    """The certificate with this UUID, or None (also for text that is no UUID)."""
     try:
         value = str(uuid_lib.UUID(value))
     except (ValueError, TypeError, AttributeError):
@@ -174,6 +178,7 @@ def get_by_uuid(value: str) -> Certificate | None:
 
 
 def get_by_code(text: str) -> Certificate | None:
+    """The certificate with this short code as a person typed it, or None."""
     code = normalise_code(text)
     if code is None:
         return None
@@ -181,6 +186,7 @@ def get_by_code(text: str) -> Certificate | None:
 
 
 def certificate_of(user: User, run: CourseRun) -> Certificate | None:
+    """The certificate of ``user`` in ``run``, revoked or not, or None."""
     return _session().scalar(
         select(Certificate).where(Certificate.user_id == user.id, Certificate.run_id == run.id)
     )
@@ -237,14 +243,17 @@ def published_keys() -> list[SigningKey]:
 
 
 def jwk_of(record: SigningKey, settings) -> dict[str, Any]:
+    """A published key as a JWK whose ``kid`` is the URL that serves it."""
     return {**record.public_jwk, "kid": settings.key_url(record.kid)}
 
 
 def jwks(settings) -> dict[str, Any]:
+    """Every published key (current and retired) as a JWK Set."""
     return {"keys": [jwk_of(record, settings) for record in published_keys()]}
 
 
 def find_key(kid: str) -> SigningKey | None:
+    """A published key by its thumbprint, or None."""
     return _session().scalar(select(SigningKey).where(SigningKey.kid == kid))
 
 
@@ -282,6 +291,7 @@ def _status_list_number() -> int:
 
 
 def achievement(course: Course, settings, course_rules: dict, criteria: str) -> dict[str, Any]:
+    """The OB 3.0 Achievement that describes completing ``course``."""
     return {
         "id": settings.course_url(course.slug),
         "type": ["Achievement"],
@@ -538,6 +548,7 @@ _STATUS_CACHE: dict[tuple, str] = {}
 
 
 def revoked_indices(list_number: int) -> list[int]:
+    """The revoked indices of one status list, in order."""
     return list(
         _session().scalars(
             select(Certificate.status_index)
@@ -548,6 +559,7 @@ def revoked_indices(list_number: int) -> list[int]:
 
 
 def status_list_exists(list_number: int) -> bool:
+    """True for list 1 (always served) and for every list in use."""
     if list_number == 1:
         return True
     return (
