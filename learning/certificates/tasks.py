@@ -1,8 +1,10 @@
 """Certificate tasks, and the wiring that queues issuance when a learner may have earned one.
 
-Issuance is looked at when a course is completed (``courses.course_completed``) and when a
+Issuance is looked at when a course is completed (``courses.course_completed``), when a
 quiz attempt is marked passed (a quiz named by ``quizzes_passed`` may be passed after the
-course is complete, e.g. once an essay is graded). Either way the task runs after the commit.
+course is complete, e.g. once an essay is graded) and, where the live domain exists, when
+attendance is recorded (``live.attendance_recorded``). The task runs after the commit; the
+hourly ``certificates.issue_due`` catches anything else (an approved action plan, a date).
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from learning.certificates import services, settings
 from learning.core.db import begin_write, utcnow
 from learning.core.jobs import enqueue_after_commit
+from learning.courses.models import Enrolment
 from learning.courses.services import course_completed
 from learning.extensions import db
 from learning.quizzes.models import QuizAttempt
@@ -66,6 +69,28 @@ def _on_attempt_passed(attempt: QuizAttempt, value, _old, _initiator) -> None:
         enqueue_after_commit(db.session, issue_if_complete, attempt.enrolment_id)
 
 
+def _on_attendance_recorded(run, user_ids=(), **_kwargs) -> None:
+    """Live sessions attended may complete a ``live_sessions`` rule."""
+    enrolment_ids = db.session.scalars(
+        select(Enrolment.id).where(
+            Enrolment.run_id == run.id,
+            Enrolment.user_id.in_(list(user_ids)),
+            Enrolment.left_at.is_(None),
+        )
+    ).all()
+    for enrolment_id in enrolment_ids:
+        enqueue_after_commit(db.session, issue_if_complete, enrolment_id)
+
+
+def _optional_signals() -> list:
+    """Signals of domains this installation may not have (the live sessions domain)."""
+    try:
+        from learning.live.services import attendance_recorded
+    except ImportError:
+        return []
+    return [(attendance_recorded, _on_attendance_recorded)]
+
+
 _connected = False
 
 
@@ -76,4 +101,6 @@ def connect() -> None:
         return
     course_completed.connect(_on_course_completed, weak=False)
     event.listen(QuizAttempt.is_passed, "set", _on_attempt_passed)
+    for signal, receiver in _optional_signals():
+        signal.connect(receiver, weak=False)
     _connected = True

@@ -418,3 +418,29 @@ def test_a_rolled_back_completion_queues_nothing(setup, issuer, db):
     db.session.rollback()
     db.session.commit()
     assert services.certificate_of(setup.learner, setup.run) is None
+
+
+def test_recorded_attendance_queues_the_issuance(setup, issuer, db, monkeypatch):
+    """Where the live domain exists, its attendance signal leads to the certificate."""
+    from blinker import Namespace
+
+    from learning.certificates import tasks
+
+    signal = Namespace().signal("attendance-recorded")
+    monkeypatch.setattr(
+        tasks, "_optional_signals", lambda: [(signal, tasks._on_attendance_recorded)]
+    )
+    services.save_course_settings(
+        setup.course,
+        requires={"not_before": "2000-01-01"},
+        valid_for_days=None,
+        signatory="",
+        criteria="",
+        now=utcnow(),
+    )
+    for registered, receiver in tasks._optional_signals():
+        registered.connect(receiver)
+    signal.send(setup.run, user_ids=[setup.learner.id], now=utcnow())
+    assert services.certificate_of(setup.learner, setup.run) is None  # after the commit
+    db.session.commit()
+    assert services.certificate_of(setup.learner, setup.run) is not None
