@@ -507,11 +507,27 @@ def course_rules(slug: str):
     ), (422 if form.errors else 200)
 
 
+# Anyone may post to the public checks: a certificate image or a credential, not the
+# site-wide limit meant for instructors' lecture videos.
+PUBLIC_POST_LIMITS = {
+    "certificates.verify": MAX_PNG_BYTES + 1024 * 1024,
+    "certificates_api.api_verify": 256 * 1024,
+}
+
+
+def _limit_public_posts() -> None:
+    limit = PUBLIC_POST_LIMITS.get(request.endpoint or "")
+    if limit is not None:
+        request.max_content_length = limit
+
+
 def register(app) -> None:
     """Register the blueprints, CLI, content section and completion listeners."""
     from learning.certificates import content, tasks  # noqa: F401 - registers the section
 
     tasks.connect()
+    # First of all before-request functions: the CSRF check reads the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, _limit_public_posts)
     app.register_blueprint(bp)
     app.register_blueprint(api)
     app.cli.add_command(certificates_cli)

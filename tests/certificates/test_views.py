@@ -394,3 +394,15 @@ def test_bad_rules_are_refused(client, login_as, setup, instructor, data, messag
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert services.course_settings(setup.course) is None
+
+
+def test_oversized_posts_to_the_public_checks_are_refused(client, db):
+    """Refused from the length alone, before anything reads the body (CSRF check included)."""
+    big = b"-" * (12 * 1024 * 1024)
+    response = client.post("/verify", data=big, content_type="multipart/form-data; boundary=x")
+    assert response.status_code == 413
+    huge = client.post(
+        "/api/v1/certificates/verify", data=b"{" + b" " * 300_000, content_type="application/json"
+    )
+    assert huge.status_code == 413
+    assert huge.get_json()["error"]["code"] == "payload_too_large"
