@@ -288,6 +288,11 @@ def test_valid_for_days_sets_valid_until_and_expiry(setup, issuer, db):
     )
     certificate = services.issue_manually(setup.coordinator, setup.enrolment, "x", issuer, now=now)
     assert certificate.valid_until == certificate.valid_from + timedelta(days=30)
+    import jwt as pyjwt
+
+    claims = pyjwt.decode(certificate.jwt, options={"verify_signature": False})
+    assert claims["exp"] == int(certificate.valid_until.timestamp())
+    assert claims["nbf"] == int(certificate.valid_from.timestamp())
     assert certificate.credential["validUntil"].endswith("Z")
     assert services.verification_of(certificate, now=now).verdict == "valid"
     later = now + timedelta(days=31)
