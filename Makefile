@@ -60,7 +60,7 @@ worker: install
 	$(BIN)/celery -A worker worker -B --loglevel=info
 
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o learning/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 -o learning/translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -92,6 +92,19 @@ class BaseConfig:
 
         # Live sessions: the join link shows from this many minutes before the start.
         self.LIVE_JOIN_OPENS_MINUTES = env_int("LIVE_JOIN_OPENS_MINUTES", 15)
+        # Certificates: the issuer named in every credential, and its RS256 signing key (a PEM
+        # file or the PEM text; without either, development generates one into instance/ and
+        # production issues nothing). Public URLs in credentials start with CERT_BASE_URL.
+        self.CERT_BASE_URL = env("CERT_BASE_URL")  # default: BASE_URL
+        self.CERT_ISSUER_NAME = env("CERT_ISSUER_NAME", self.SITE_NAME)
+        self.CERT_ISSUER_URL = env("CERT_ISSUER_URL")  # default: CERT_BASE_URL
+        self.CERT_SIGNATORY = env("CERT_SIGNATORY", "")
+        self.CERT_KEY_FILE = env("CERT_KEY_FILE")
+        self.CERT_KEY_PEM = env("CERT_KEY_PEM")
+        # Looking up codes, uploads and pasted tokens (guessing codes must stay slow) ...
+        self.CERT_VERIFY_RATE_LIMIT = env("CERT_VERIFY_RATE_LIMIT", "30 per minute;300 per hour")
+        # ... and the public page of one certificate, by its unguessable UUID.
+        self.CERT_PAGE_RATE_LIMIT = env("CERT_PAGE_RATE_LIMIT", "300 per minute")
 
         # Rate-limit counters live in Redis when configured, so that every web process shares them.
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URL") or self.REDIS_URL or "memory://"
@@ -152,6 +165,11 @@ class BaseConfig:
                 "send-live-session-reminders": {
                     "task": "live.send_reminders",
                     "schedule": 60.0,
+                },
+                # Certificates due without an event (a rule's first day has come).
+                "issue-due-certificates": {
+                    "task": "certificates.issue_due",
+                    "schedule": 3600.0,
                 },
             },
         }

@@ -44,6 +44,7 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
     from learning.accounts.cli import accounts_cli
     from learning.accounts.views import admin_bp
     from learning.accounts.views import bp as accounts_bp
+    from learning.certificates.views import register as register_certificates
     from learning.core.storage import LocalStorage
     from learning.core.views import bp as main_bp
     from learning.courses.cli import content_cli
@@ -64,6 +65,7 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
     app.register_blueprint(teach_public_bp)
     register_quizzes(app)
     register_live(app)
+    register_certificates(app)
     app.extensions["storage"] = LocalStorage(app.config["MEDIA_DIR"])
     app.cli.add_command(accounts_cli)
     app.cli.add_command(content_cli)

@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from learning.accounts import services as accounts
+from learning.certificates.demo import load_demo as load_certificates_demo
 from learning.core.db import utcnow
 from learning.courses import services as courses
 from learning.courses.models import Course, CourseRun, ItemKind
@@ -187,5 +188,7 @@ def load() -> None:
     # Courses come from `flask content sync`; runs are added to whichever demo courses exist.
     created += load_demo_runs(now)
     created += load_live_demo(now)
+    db.session.flush()
+    created += load_certificates_demo(now)
     db.session.commit()
     click.echo(f"Demo data: {len(created)} new record(s)." if created else "Demo data: up to date.")

@@ -856,3 +856,21 @@ def quiz_deadlines(user: User, now: datetime) -> list[Deadline]:
 
 
 DEADLINE_SOURCES.append(quiz_deadlines)
+
+
+def passed_quiz_items(enrolment_ids, item_ids) -> set[tuple[int, int]]:
+    """(enrolment id, quiz item id) pairs where the learner has passed that quiz (one query,
+    for the certificates' completion rules)."""
+    if not enrolment_ids or not item_ids:
+        return set()
+    rows = _session().execute(
+        select(QuizAttempt.enrolment_id, Quiz.item_id)
+        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .where(
+            QuizAttempt.enrolment_id.in_(list(enrolment_ids)),
+            Quiz.item_id.in_(list(item_ids)),
+            QuizAttempt.is_passed.is_(True),
+        )
+        .distinct()
+    )
+    return {(enrolment_id, item_id) for enrolment_id, item_id in rows}

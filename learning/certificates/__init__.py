@@ -1,0 +1,1 @@
+"""Signed completion certificates: Open Badges 3.0 credentials and their printable forms."""
