@@ -636,6 +636,7 @@ def _apply(spec: CourseSpec, *, storage: Storage, now: datetime, report: SyncRep
         module.summary = module_spec.summary
         module.release_after_days = module_spec.release_after_days
         module.is_archived = False
+        module.is_from_content = True
         session.flush()
         seen_modules.add(module.key)
         for item_position, item_spec in enumerate(module_spec.items):
@@ -646,14 +647,29 @@ def _apply(spec: CourseSpec, *, storage: Storage, now: datetime, report: SyncRep
                 items[item.key] = item
             _apply_item(item, item_spec, module, item_position, storage=storage, now=now)
             seen_items.add(item.key)
-    for key, module in modules.items():
-        if key not in seen_modules and not module.is_archived:
+    # What the files no longer name is archived; what was added in the browser is kept, after
+    # the files' items of its module and in its own order.
+    extra_modules = sorted(
+        (m for key, m in modules.items() if key not in seen_modules),
+        key=lambda m: (m.position, m.id),
+    )
+    for position, module in enumerate(extra_modules, start=len(spec.modules)):
+        if module.is_from_content:
             module.is_archived = True
-    for key, item in items.items():
-        if key not in seen_items and not item.is_archived:
-            # Archived, never deleted: learners' progress may point at it.
-            item.is_archived = True
-            report.archived_items.append(f"{spec.slug}/{key}")
+        else:
+            module.position = position
+    next_position = {modules[ms.key].id: len(ms.items) for ms in spec.modules}
+    for key, item in sorted(items.items(), key=lambda pair: (pair[1].position, pair[1].id or 0)):
+        if key in seen_items:
+            continue
+        if item.is_from_content:
+            if not item.is_archived:
+                # Archived, never deleted: learners' progress may point at it.
+                item.is_archived = True
+                report.archived_items.append(f"{spec.slug}/{key}")
+        elif item.module_id in next_position:
+            item.position = next_position[item.module_id]
+            next_position[item.module_id] += 1
     session.flush()
     for key, value in spec.sections.items():
         SECTION_HANDLERS[key].apply(course, value, now=now)
@@ -662,6 +678,7 @@ def _apply(spec: CourseSpec, *, storage: Storage, now: datetime, report: SyncRep
 def _apply_item(item: Item, spec: ItemSpec, module: Module, position: int, *, storage, now) -> None:
     item.module_id = module.id
     item.position = position
+    item.is_from_content = True
     item.kind = spec.kind
     item.title = spec.title
     item.is_optional = spec.is_optional

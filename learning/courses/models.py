@@ -115,6 +115,9 @@ class Module(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     release_after_days: Mapped[int | None]
     is_archived: Mapped[bool] = mapped_column(default=False)
+    # Made by `flask content sync`: only these are archived when they leave the files, so what
+    # staff add in the browser (a live session's recording, say) survives the next sync.
+    is_from_content: Mapped[bool] = mapped_column(default=False)
 
     course: Mapped[Course] = relationship(back_populates="modules")
     items: Mapped[list[Item]] = relationship(
@@ -152,6 +155,7 @@ class Item(Base):
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     is_optional: Mapped[bool] = mapped_column(default=False)
     is_archived: Mapped[bool] = mapped_column(default=False)
+    is_from_content: Mapped[bool] = mapped_column(default=False)  # see Module.is_from_content
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     module: Mapped[Module] = relationship(back_populates="items")

@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 
 from learning.core.db import utcnow
 from learning.core.storage import LocalStorage
-from learning.courses import services
+from learning.courses import authoring, services
 from learning.courses.content import ContentSyncError, folder_hash, sync_content
-from learning.courses.models import Course, Item, ItemProgress
+from learning.courses.models import Course, Item, ItemProgress, Module
 from tests.factories import WEBM_HEAD, create_run, create_user, enrol
 
 VTT = "WEBVTT\n\n00:00.000 --> 00:03.000\nHello, cities.\n\n00:03.000 --> 00:07.500\nWelcome to the course.\n"
@@ -110,6 +110,37 @@ def test_removed_items_are_archived_with_their_progress(db, tmp_path, storage):
         )
         == 1
     )
+
+
+def test_what_staff_added_in_the_browser_survives_a_sync(db, tmp_path, storage):
+    folder = make_course(tmp_path / "content")
+    sync_content(folder, storage=storage, now=utcnow())
+    course = services.get_course("test-course")
+    instructor = create_user(roles=("admin",))
+    module = course.modules[0]
+    recording = authoring.add_item(
+        instructor,
+        module,
+        kind="link",
+        title="Recording",
+        url="https://video.example.org/1",
+        now=utcnow(),
+    )
+    extra = authoring.add_module(instructor, course, title="Live sessions", now=utcnow())
+    db.session.flush()
+    yaml_path = folder / "course.yaml"
+    yaml_path.write_text(yaml_path.read_text().split("      - key: read")[0])
+
+    report = sync_content(folder, storage=storage, now=utcnow())
+
+    assert report.archived_items == ["test-course/read"]
+    db.session.refresh(recording)
+    db.session.refresh(extra)
+    assert not recording.is_archived and not extra.is_archived
+    visible = [item.key for item in services.visible_items(db.session.get(Module, module.id))]
+    assert visible[-1] == recording.key, "kept after the files' items of its module"
+    db.session.expire(course)
+    assert [m.key for m in services.visible_modules(course)][-1] == extra.key
 
 
 @pytest.mark.parametrize(
