@@ -187,6 +187,13 @@ def set_rubric(course: Course, criteria: list[CriterionSpec], *, now: datetime) 
 # --- a run's settings ---------------------------------------------------------------------------
 
 
+def get_run(run_id: int) -> CourseRun:
+    run = _session().get(CourseRun, run_id)
+    if run is None:
+        raise NotFound("No such run.")
+    return run
+
+
 def settings_for(run: CourseRun) -> PlanSettings | None:
     """The run's plan settings; None when the run asks for no plan."""
     return _session().get(PlanSettings, run.id)
@@ -198,7 +205,7 @@ def is_coordinator(user: User | None, run: CourseRun) -> bool:
 
 
 def configure_run(
-    actor: User,
+    actor: User | None,
     run: CourseRun,
     *,
     is_required: bool,
@@ -206,8 +213,9 @@ def configure_run(
     instructors_can_view: bool = False,
     now: datetime,
 ) -> PlanSettings:
-    """Ask (or stop asking) a run for action plans, with a due date."""
-    if not is_coordinator(actor, run):
+    """Ask (or stop asking) a run for action plans, with a due date (``actor`` None: the
+    command line or demo data)."""
+    if actor is not None and not is_coordinator(actor, run):
         raise Forbidden("Only the run's coordinators change its action plan settings.")
     if due_at is not None and due_at.tzinfo is None:
         raise ValidationError("The due date needs a time zone.", field="due_at")
