@@ -19,6 +19,7 @@ from learning.core.db import utcnow
 from learning.courses import services as courses
 from learning.courses.models import Course, CourseRun, ItemKind
 from learning.extensions import db
+from learning.plans.demo import load_demo as load_plans_demo
 from learning.quizzes import services as quizzes
 from learning.quizzes.grading import get_type
 
@@ -185,5 +186,6 @@ def load() -> None:
     created = load_demo_accounts(now)
     # Courses come from `flask content sync`; runs are added to whichever demo courses exist.
     created += load_demo_runs(now)
+    created += load_plans_demo(now)
     db.session.commit()
     click.echo(f"Demo data: {len(created)} new record(s)." if created else "Demo data: up to date.")
