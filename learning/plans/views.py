@@ -718,6 +718,34 @@ def export_run(run_id: int):
     return response
 
 
+# --- what other domains' pages show (template globals, so that they import nothing) -----------------
+
+
+def plan_status(run) -> dict | None:
+    """The signed-in learner's team plan in ``run``: state, due date and link, if asked for."""
+    if not current_user.is_authenticated:
+        return None
+    settings = services.settings_for(run)
+    if settings is None or not settings.is_required:
+        return None
+    states = services.plan_states_for(current_user, [run.id])
+    return {
+        "state": states.get(run.id),
+        "due_at": settings.due_at,
+        "url": url_for("plans.my_plan", run_id=run.id),
+    }
+
+
+def plan_coordinates(run) -> bool:
+    return services.is_coordinator(current_user, run)
+
+
+def plan_reviews(run) -> bool:
+    return services.settings_for(run) is not None and services.courses.is_run_staff(
+        current_user, run
+    )
+
+
 def register(app) -> None:
     """Register the blueprints, the CLI and the ``action_plan`` content section (called by
     create_app)."""
@@ -727,4 +755,7 @@ def register(app) -> None:
     app.register_blueprint(api)
     app.cli.add_command(plans_cli)
     app.jinja_env.filters["plan_state"] = state_label
+    app.jinja_env.globals.update(
+        plan_status=plan_status, plan_coordinates=plan_coordinates, plan_reviews=plan_reviews
+    )
     app.jinja_env.filters["plan_markdown"] = lambda text: markdown_html(text or "", 3)

@@ -529,3 +529,15 @@ def test_run_zip_has_a_pdf_per_plan_and_a_csv(client, world, plan, login_as, db)
     for name in names:
         if name.endswith(".pdf"):
             assert pypdf.PdfReader(io.BytesIO(archive.read(name))).pages
+
+
+def test_the_course_page_shows_the_plan_state_and_staff_links(client, world, login_as, db):
+    login_as(world.alice)
+    page = client.get(f"/courses/{world.course.slug}").get_data(as_text=True)
+    assert f'href="/runs/{world.run.id}/plan"' in page and "not started yet" in page
+    world.plan()
+    db.session.commit()
+    assert "Action plan: <a" in client.get(f"/courses/{world.course.slug}").get_data(as_text=True)
+    login_as(world.coordinator)
+    page = client.get(f"/courses/{world.course.slug}").get_data(as_text=True)
+    assert f"/runs/{world.run.id}/plans/settings" in page and "/plans/review?run=" in page
