@@ -23,8 +23,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
 from wtforms import SelectChoice
+from wtforms.validators import ValidationError as CSRFValidationError
 
 from learning.accounts.models import User
 from learning.core.db import utcnow
@@ -196,11 +198,17 @@ def save_section(plan_id: int, key: str):
 
 
 @api.route("/plans/<int:plan_id>/sections/<key>", methods=["POST"])
+@csrf.exempt  # checked below, after "who are you", so that an expired session answers 401
 def api_save_section(plan_id: int, key: str):
     """Autosave: ``{"text": ..., "base_version": n}`` → ``{"version": n+1, "saved_at": ...}``;
     409 with the current text when another save came first."""
     if not current_user.is_authenticated:
         return jsonify({"error": {"code": "unauthorized", "message": _("Please sign in.")}}), 401
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken"))
+    except CSRFValidationError:
+        message = _("Your page is out of date. Reload it: your text is kept in this browser.")
+        return jsonify({"error": {"code": "csrf_failed", "message": message}}), 400
     payload = request.get_json(silent=True)
     if (
         not isinstance(payload, dict)
@@ -258,11 +266,18 @@ def api_save_section(plan_id: int, key: str):
 def history(plan_id: int):
     plan, rights = _plan_for_viewer(plan_id)
     sections = services.plan_sections(plan)
+    versions = services.history(plan)
+    # Compare, by default, the newest save with the one before it in the same section.
+    newest = versions[0] if versions else None
+    previous = next(
+        (v for v in versions[1:] if newest and v.section_key == newest.section_key), None
+    )
     return render_template(
         "plans/history.html",
         plan=plan,
         rights=rights,
-        versions=services.history(plan),
+        versions=versions,
+        default_pair=(previous.id if previous else None, newest.id if newest else None),
         titles={s.key: s.template.title for s in sections},
         current={s.key: s.version for s in sections},
         form=SimpleForm(),

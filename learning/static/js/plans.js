@@ -67,7 +67,10 @@
         showConflict(key, error);
       } else if (result.status === 401) {
         stopped[key] = true;
-        status(key, data.signinText, { href: data.signinUrl, text: data.signinLinkText || "↗" });
+        status(key, data.signinText, { href: data.signinUrl, text: data.signinLinkText });
+      } else if (error.code === "csrf_failed") {
+        stopped[key] = true;
+        status(key, error.message, { href: window.location.pathname, text: data.reloadText });
       } else if (result.status >= 400 && result.status < 500 && result.status !== 408 && result.status !== 429) {
         // Refused (the plan was submitted, the form expired ...): the text stays in this browser.
         stopped[key] = true;
@@ -133,15 +136,23 @@
   }
 
   // Text this browser did not manage to send (closed tab, lost connection, expired session).
+  var restored = 0;
   Object.keys(pending).forEach(function (key) {
     var form = formOf(key);
     if (!form) { delete pending[key]; return; }
     if (area(key).value === pending[key].text) { delete pending[key]; return; }
     area(key).value = pending[key].text;
-    status(key, data.restoredText);
+    restored += 1;
     schedule(key, 0);
   });
   remember();
+  if (restored) {
+    var notice = document.createElement("p");
+    notice.className = "notice restored-notice";
+    notice.setAttribute("role", "status");
+    notice.textContent = data.restoredText;
+    root.parentNode.insertBefore(notice, root);
+  }
 
   root.addEventListener("input", function (event) {
     var form = event.target.closest("form.section-form");
