@@ -144,7 +144,10 @@ def decision_form(criteria, sections, formdata=None):
         setattr(
             DecisionForm,
             f"s_{section.key}",
-            TextAreaField(section.title, validators=[Optional(), Length(max=MAX_COMMENT_CHARS)]),
+            TextAreaField(
+                _l("Comment on “%(title)s”", title=section.title),
+                validators=[Optional(), Length(max=MAX_COMMENT_CHARS)],
+            ),
         )
     form = DecisionForm(formdata=formdata) if formdata is not None else DecisionForm()
     form.criteria = [(c, form[f"c_{c.key}"]) for c in criteria]

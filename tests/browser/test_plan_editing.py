@@ -147,3 +147,56 @@ def test_unsent_text_survives_a_lost_connection_a_reload_and_an_expired_session(
     assert _section_text(live_server, team_plan["plan_id"], "kpis") == (
         "Channels cleared per month, by district"
     )
+
+
+def test_coordinator_reviews_with_the_rubric_and_the_team_sees_it(live_server, team_plan, new_page):
+    from tests.browser.helpers import PHONE, assert_no_horizontal_scroll
+
+    coordinator = "plan.coordinator@live.example.org"
+    live_server.create_user(
+        email=coordinator, display_name="Efua Coordinator", roles=("coordinator",)
+    )
+    with live_server.app.app_context():
+        plan = plans.get_plan(team_plan["plan_id"])
+        courses.add_run_staff(plan.run, accounts.find_user_by_email(coordinator), "coordinator")
+        plans.set_rubric(
+            plan.run.course,
+            [
+                plans.CriterionSpec(
+                    "relevance",
+                    "Relevance to the city",
+                    (plans.LevelSpec("Not yet", 0), plans.LevelSpec("Clearly", 4)),
+                )
+            ],
+            now=utcnow(),
+        )
+        member = accounts.find_user_by_email(team_plan["first"])
+        section = next(s for s in plans.plan_sections(plan) if s.key == "problem")
+        plans.save_section(
+            member, plan, "problem", section.text + "\n\nA **clear** case.",
+            base_version=section.version, now=utcnow(),
+        )  # fmt: skip
+        plans.submit(member, plan, now=utcnow())
+        db.session.commit()
+
+    page = new_page()
+    sign_in(page, coordinator)
+    page.goto("/plans/review")
+    check_a11y(page)
+    page.locator(f"a[href='/plans/{team_plan['plan_id']}/review']").click()
+    check_a11y(page)
+    page.get_by_role("button", name="Start the review").click()
+    page.get_by_label("Clearly (4)").check()
+    page.get_by_label("Comment on “Indicators”").fill("Add a baseline for June.")
+    page.get_by_label("Approve the plan").check()
+    check_a11y(page)
+    page.get_by_role("button", name="Send the review").click()
+    expect(page.get_by_role("status")).to_contain_text("Plan approved")
+
+    learner = new_page(**PHONE)
+    sign_in(learner, team_plan["second"])
+    learner.goto(f"/plans/{team_plan['plan_id']}")
+    expect(learner.get_by_text("Latest feedback")).to_be_visible()
+    expect(learner.locator("#section-kpis")).to_contain_text("Add a baseline for June.")
+    check_a11y(learner)
+    assert_no_horizontal_scroll(learner)
