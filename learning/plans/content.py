@@ -26,9 +26,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from learning.courses.content import SECTION_HANDLERS, ContentReader
+import yaml
+
+from learning.courses.content import (
+    SECTION_HANDLERS,
+    ContentProblem,
+    ContentReader,
+    _LineLoader,
+)
 from learning.courses.models import Course
 from learning.plans import services
 from learning.plans.services import CriterionSpec, LevelSpec, SectionSpec
@@ -138,6 +146,52 @@ class ActionPlanContent:
             return
         services.set_template(course, value.sections, now=now)
         services.set_rubric(course, value.criteria, now=now)
+
+
+def parse_yaml(text: str) -> tuple[ActionPlanSpec | None, list[ContentProblem]]:
+    """Read a template and rubric typed in the browser, in the same format as the
+    ``action_plan:`` key (with or without that key around it); problems name their line."""
+    reader = ContentReader(Path("action_plan"), Path("."))
+    reader.yaml_name = "action_plan"
+    try:
+        data = yaml.load(text or "", Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        reader.problem(str(getattr(error, "problem", error)), mark.line + 1 if mark else None)
+        return None, reader.problems
+    if isinstance(data, dict) and set(data) == {"action_plan"}:
+        data = data["action_plan"]
+    if data is None:
+        reader.problem("the template needs at least one section")
+        return None, reader.problems
+    spec = ActionPlanContent().read(reader, data)
+    return (None if reader.problems else spec), reader.problems
+
+
+def dump_yaml(course_id: int) -> str:
+    """The course's current template and rubric in the ``action_plan`` format."""
+    sections = [
+        {"key": s.key, "title": s.title, **({"guidance": s.guidance} if s.guidance else {})}
+        for s in services.template_sections(course_id)
+    ]
+    rubric = []
+    for criterion in services.rubric(course_id):
+        entry: dict[str, Any] = {"key": criterion.key, "title": criterion.title}
+        if criterion.description:
+            entry["description"] = criterion.description
+        entry["levels"] = [
+            {
+                "title": level.title,
+                "points": level.points,
+                **({"description": level.description} if level.description else {}),
+            }
+            for level in criterion.levels
+        ]
+        rubric.append(entry)
+    data: dict[str, Any] = {"sections": sections}
+    if rubric:
+        data["rubric"] = rubric
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 SECTION_HANDLERS["action_plan"] = ActionPlanContent()

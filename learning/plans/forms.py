@@ -81,6 +81,14 @@ class SettingsForm(FlaskForm):
         return self.due_at.data.replace(tzinfo=ZoneInfo(str(get_timezone())))
 
 
+class TemplateForm(FlaskForm):
+    text = TextAreaField(
+        _l("Sections and rubric (YAML)"),
+        validators=[Length(max=200_000)],
+        render_kw={"rows": 24, "spellcheck": "false"},
+    )
+
+
 class TeamForm(FlaskForm):
     user_id = IntegerField(validators=[InputRequired()])
     team = StringField(_l("Team"), validators=[Length(max=40)])

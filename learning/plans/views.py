@@ -37,6 +37,7 @@ from learning.core.jobs import enqueue_after_commit
 from learning.core.text import render_markdown
 from learning.courses.views import send_stored
 from learning.extensions import csrf, db
+from learning.plans import content as plan_content
 from learning.plans import services, tasks
 from learning.plans.cli import plans_cli
 from learning.plans.forms import (
@@ -49,6 +50,7 @@ from learning.plans.forms import (
     SettingsForm,
     SimpleForm,
     TeamForm,
+    TemplateForm,
     decision_form,
 )
 from learning.plans.models import PlanState
@@ -632,6 +634,35 @@ def teams(run_id: int):
     )
 
 
+# --- the course's template and rubric, edited in the browser ---------------------------------------
+
+
+@bp.route("/teach/courses/<slug>/action-plan", methods=["GET", "POST"])
+@login_required
+def template(slug: str):
+    course = services.courses.get_course(slug, viewer=current_user)
+    if not services.courses.can_edit_course(current_user, course):
+        raise Forbidden(_("Only the course's instructors edit its plan template."))
+    form = TemplateForm()
+    problems = []
+    status = 200
+    if request.method == "GET":
+        form.text.data = plan_content.dump_yaml(course.id)
+    elif form.validate_on_submit():
+        spec, problems = plan_content.parse_yaml(form.text.data or "")
+        if spec is not None:
+            plan_content.ActionPlanContent().apply(course, spec, now=utcnow())
+            db.session.commit()
+            flash(_("The plan template and rubric are saved."), "success")
+            return redirect(url_for("plans.template", slug=course.slug), 303)
+        status = 422
+    else:
+        status = 422
+    return render_template(
+        "plans/template.html", course=course, form=form, problems=problems
+    ), status
+
+
 # --- exports ----------------------------------------------------------------------------------------
 
 
@@ -764,8 +795,6 @@ def plan_reviews(run) -> bool:
 def register(app) -> None:
     """Register the blueprints, the CLI and the ``action_plan`` content section (called by
     create_app)."""
-    from learning.plans import content  # noqa: F401 - registers the course.yaml section
-
     app.register_blueprint(bp)
     app.register_blueprint(api)
     app.cli.add_command(plans_cli)

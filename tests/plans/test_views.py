@@ -541,3 +541,29 @@ def test_the_course_page_shows_the_plan_state_and_staff_links(client, world, log
     login_as(world.coordinator)
     page = client.get(f"/courses/{world.course.slug}").get_data(as_text=True)
     assert f"/runs/{world.run.id}/plans/settings" in page and "/plans/review?run=" in page
+
+
+def test_instructors_edit_the_template_in_the_browser(client, world, login_as, db):
+    from learning.courses import services as courses
+
+    instructor = create_user(roles=("instructor",))
+    courses.add_course_instructor(world.course, instructor)
+    db.session.commit()
+    path = f"/teach/courses/{world.course.slug}/action-plan"
+    login_as(world.alice)
+    assert client.get(path).status_code == 403
+    login_as(instructor)
+    assert path in client.get(f"/teach/courses/{world.course.slug}").get_data(as_text=True)
+    page = client.get(path).get_data(as_text=True)
+    assert "key: problem" in page and "Relevance to the city" in page
+    token = csrf_token(client, path)
+    bad = client.post(path, data={"csrf_token": token, "text": "sections:\n  - key: Bad\n"})
+    assert bad.status_code == 422 and b"Line 2:" in bad.data
+    assert services.template_sections(world.course.id)[0].key == "problem"
+    text = (
+        "action_plan:\n  sections:\n    - key: vision\n      title: Vision\n"
+        "  rubric:\n    - key: x\n      title: X\n      levels:\n        - {title: Ok, points: 1}\n"
+    )
+    assert client.post(path, data={"csrf_token": token, "text": text}).status_code == 303
+    assert [s.key for s in services.template_sections(world.course.id)] == ["vision"]
+    assert [c.key for c in services.rubric(world.course.id)] == ["x"]
