@@ -837,10 +837,8 @@ def reviewers_of(run: CourseRun) -> list[User]:
     return list(
         _session().scalars(
             select(User)
-            .join(RunStaff, RunStaff.user_id == User.id)
-            .where(RunStaff.run_id == run.id)
+            .where(User.id.in_(select(RunStaff.user_id).where(RunStaff.run_id == run.id)))
             .order_by(func.lower(User.display_name))
-            .distinct()
         )
     )
 
