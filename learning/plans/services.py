@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from learning.accounts.models import City, Role, User
+from learning.accounts.services import Page
 from learning.core import files, images
 from learning.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from learning.core.storage import Storage, TooLarge
@@ -47,6 +48,7 @@ plan_approved = Namespace().signal("plan-approved")
 MAX_SECTION_CHARS = 100_000
 MAX_COMMENT_CHARS = 20_000
 MAX_ATTACHMENTS = 20
+QUEUE_PAGE = 100
 ATTACHMENT_TYPES = files.DOCUMENT_TYPES | files.IMAGE_TYPES
 EDITABLE_STATES = frozenset({PlanState.DRAFT, PlanState.CHANGES_REQUESTED})
 
@@ -913,9 +915,31 @@ def _visible_plans(actor: User):
     return stmt.where((ActionPlan.run_id.in_(coordinated)) | (ActionPlan.reviewer_id == actor.id))
 
 
-def review_queue(actor: User, filters: QueueFilters) -> list[ActionPlan]:
-    """The plans ``actor`` reviews, filtered and sorted, with run, course, city and reviewer
-    loaded in one statement whatever their number."""
+def review_queue(
+    actor: User, filters: QueueFilters, *, page: int = 1, per_page: int = QUEUE_PAGE
+) -> Page:
+    """One page of the plans ``actor`` reviews, filtered and sorted, with run, course, city
+    and reviewer loaded: two statements (count, page) whatever the number of plans."""
+    conditions = []
+    if filters.run_id:
+        conditions.append(ActionPlan.run_id == filters.run_id)
+    if filters.city_id:
+        conditions.append(ActionPlan.city_id == filters.city_id)
+    if filters.country:
+        conditions.append(City.country == filters.country)
+    if filters.state:
+        conditions.append(ActionPlan.state == filters.state)
+    total = (
+        _session().scalar(
+            _visible_plans(actor)
+            .with_only_columns(func.count(ActionPlan.id))
+            .outerjoin(ActionPlan.city)
+            .where(*conditions)
+        )
+        or 0
+    )
+    # Past the last page shows the last one; an absurd number would overflow the OFFSET.
+    page = min(max(1, page), Page([], total, 1, per_page).pages)
     reviewer = aliased(User)
     stmt = (
         _visible_plans(actor)
@@ -928,15 +952,8 @@ def review_queue(actor: User, filters: QueueFilters) -> list[ActionPlan]:
             contains_eager(ActionPlan.city),
             contains_eager(ActionPlan.reviewer.of_type(reviewer)).lazyload(reviewer.role_rows),
         )
+        .where(*conditions)
     )
-    if filters.run_id:
-        stmt = stmt.where(ActionPlan.run_id == filters.run_id)
-    if filters.city_id:
-        stmt = stmt.where(ActionPlan.city_id == filters.city_id)
-    if filters.country:
-        stmt = stmt.where(City.country == filters.country)
-    if filters.state:
-        stmt = stmt.where(ActionPlan.state == filters.state)
     if filters.sort == "recent":
         stmt = stmt.order_by(ActionPlan.state_changed_at.desc(), ActionPlan.id.desc())
     else:
@@ -947,7 +964,8 @@ def review_queue(actor: User, filters: QueueFilters) -> list[ActionPlan]:
             ActionPlan.state_changed_at.desc(),
             ActionPlan.id,
         )
-    return list(_session().scalars(stmt))
+    items = list(_session().scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, total, page, per_page)
 
 
 def queue_choices(actor: User) -> tuple[list[CourseRun], list[City]]:

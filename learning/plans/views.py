@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
@@ -61,15 +62,17 @@ bp = Blueprint("plans", __name__, template_folder="templates")
 api = Blueprint("plans_api", __name__, url_prefix="/api/v1")
 
 
+STATE_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "in_review": _l("In review"),
+    "changes_requested": _l("Changes requested"),
+    "approved": _l("Approved"),
+}
+
+
 def state_label(state: str) -> str:
-    labels = {
-        "draft": _("Draft"),
-        "submitted": _("Submitted"),
-        "in_review": _("In review"),
-        "changes_requested": _("Changes requested"),
-        "approved": _("Approved"),
-    }
-    return labels.get(state, state)
+    return str(STATE_LABELS.get(str(state), state))
 
 
 def markdown_html(text: str | None, shift: int) -> Markup:
@@ -462,9 +465,19 @@ def queue():
     )
     if not runs and not current_user.has_any_role("coordinator", "admin"):
         raise Forbidden(_("You review no action plans."))
-    plans = services.review_queue(current_user, filters)
+    result = services.review_queue(
+        current_user, filters, page=request.args.get("page", 1, type=int)
+    )
+    now = utcnow()
     return render_template(
-        "plans/queue.html", form=form, plans=plans, now=utcnow(), state_label=state_label
+        "plans/queue.html",
+        form=form,
+        result=result,
+        # Worked out once per page, not once per row: a queue can be long.
+        labels={s.value: state_label(s) for s in PlanState},
+        countries={code: country_name(code) for code in countries},
+        waiting_days={p.id: (now - p.waiting_since).days for p in result.items if p.waiting_since},
+        page_args={k: v for k, v in request.args.items() if k != "page"},
     )
 
 

@@ -24,11 +24,11 @@ def test_demo_plans_are_loaded_once(app, db, tmp_path):
     assert len(created) == 3, created
     learner = accounts.find_user_by_email("learner@example.org")
     coordinator = accounts.find_user_by_email("coordinator@example.org")
-    abuja = services.review_queue(coordinator, services.QueueFilters())[0]
+    abuja = services.review_queue(coordinator, services.QueueFilters()).items[0]
     seoul = services.plan_for(learner, abuja.run)
     assert seoul.state == "draft" and len(services.history(seoul)) == 4
     assert len({v.author_id for v in services.history(seoul)}) == 3
-    queue = services.review_queue(coordinator, services.QueueFilters(state="submitted"))
+    queue = services.review_queue(coordinator, services.QueueFilters(state="submitted")).items
     assert [p.title for p in queue] == ["Abuja action plan"]
     assert services.settings_for(seoul.run).due_at is not None
     assert load_demo(now) == []

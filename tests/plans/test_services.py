@@ -448,25 +448,29 @@ def test_review_queue_filters_and_sorts(world):
     services.save_section(world.chidi, abuja, "problem", "Traffic", base_version=0, now=NOW)
     services.submit(world.alice, seoul, now=NOW)
     services.submit(world.chidi, abuja, now=NOW - timedelta(days=2))
-    queue = services.review_queue(world.coordinator, services.QueueFilters())
+    queue = services.review_queue(world.coordinator, services.QueueFilters()).items
     assert [p.id for p in queue] == [abuja.id, seoul.id]  # longest waiting first
-    by_country = services.review_queue(world.coordinator, services.QueueFilters(country="KR"))
+    by_country = services.review_queue(world.coordinator, services.QueueFilters(country="KR")).items
     assert [p.id for p in by_country] == [seoul.id]
     by_city = services.review_queue(
         world.coordinator, services.QueueFilters(city_id=world.abuja.id)
-    )
+    ).items
     assert [p.id for p in by_city] == [abuja.id]
     services.start_review(world.coordinator, abuja, now=NOW)
-    in_review = services.review_queue(world.coordinator, services.QueueFilters(state="in_review"))
+    in_review = services.review_queue(
+        world.coordinator, services.QueueFilters(state="in_review")
+    ).items
     assert [p.id for p in in_review] == [abuja.id]
-    assert services.review_queue(world.coordinator, services.QueueFilters(run_id=-1)) == []
-    assert services.review_queue(world.instructor, services.QueueFilters()) == []
+    assert services.review_queue(world.coordinator, services.QueueFilters(run_id=-1)).items == []
+    assert services.review_queue(world.instructor, services.QueueFilters()).items == []
     services.assign_reviewer(world.coordinator, seoul, world.instructor, now=NOW)
-    assert [p.id for p in services.review_queue(world.instructor, services.QueueFilters())] == [
-        seoul.id
-    ]
+    assert [
+        p.id for p in services.review_queue(world.instructor, services.QueueFilters()).items
+    ] == [seoul.id]
     other_coordinator = create_user(roles=("coordinator",))
-    assert services.review_queue(other_coordinator, services.QueueFilters()) == []
+    assert services.review_queue(other_coordinator, services.QueueFilters()).items == []
+    one = services.review_queue(world.coordinator, services.QueueFilters(), page=9, per_page=1)
+    assert (one.total, one.page, one.pages, [p.id for p in one.items]) == (2, 2, 2, [seoul.id])
     runs, cities = services.queue_choices(world.coordinator)
     assert [r.id for r in runs] == [world.run.id]
     assert {c.id for c in cities} == {world.seoul.id, world.abuja.id}
