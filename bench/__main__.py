@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bench import common, pages, progress, quiz
+from bench import common, pages, plans, progress, quiz
 
 
 def main() -> None:
@@ -25,6 +25,8 @@ def main() -> None:
             print(result.line() + "   (budget on PostgreSQL: >= 1000 req/s, p99 < 50 ms)")
         for result in quiz.run(kind):
             print(result.line())
+        for result in plans.run(kind):
+            print(result.line() + "   (budget: constant SQL statements whatever the plans)")
     quiz.grading_throughput()
 
 
