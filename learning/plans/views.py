@@ -800,9 +800,7 @@ def plan_coordinates(run) -> bool:
 
 
 def plan_reviews(run) -> bool:
-    return services.settings_for(run) is not None and services.courses.is_run_staff(
-        current_user, run
-    )
+    return services.settings_for(run) is not None and plan_coordinates(run)
 
 
 def register(app) -> None:

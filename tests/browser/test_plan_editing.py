@@ -200,3 +200,75 @@ def test_coordinator_reviews_with_the_rubric_and_the_team_sees_it(live_server, t
     expect(learner.locator("#section-kpis")).to_contain_text("Add a baseline for June.")
     check_a11y(learner)
     assert_no_horizontal_scroll(learner)
+
+
+def test_without_javascript_saving_and_a_conflict_work(live_server, team_plan, new_page):
+    """Each section's button saves it; a stale save gets a page with both texts. The editor's
+    script is kept from loading (a browser with JavaScript off cannot run axe)."""
+    path = f"/plans/{team_plan['plan_id']}"
+    with live_server.app.app_context():
+        plan = plans.get_plan(team_plan["plan_id"])
+        if plan.state == "approved":  # an earlier test of this module approved it
+            admin = accounts.find_user_by_email(live_server.admin_email)
+            plans.reopen(admin, plan, comment="Another round", now=utcnow())
+            db.session.commit()
+    page = new_page()
+    page.route("**/js/plans.js", lambda route: route.abort())
+    sign_in(page, team_plan["second"])
+    page.goto(path)
+    with live_server.app.app_context():
+        plan = plans.get_plan(team_plan["plan_id"])
+        section = next(s for s in plans.plan_sections(plan) if s.key == "objectives")
+        base = section.version
+    page.locator("#text-objectives").fill("Objectives written without JavaScript.")
+    page.locator("#section-objectives").get_by_role("button", name="Save section").click()
+    expect(page.get_by_role("status").first).to_contain_text("Section saved")
+    with live_server.app.app_context():
+        plan = plans.get_plan(team_plan["plan_id"])
+        member = accounts.find_user_by_email(team_plan["first"])
+        plans.save_section(
+            member, plan, "objectives", "Someone else's objectives.", base_version=base + 1,
+            now=utcnow(),
+        )  # fmt: skip
+        db.session.commit()
+    # This page still holds the version it saved: its next save is stale.
+    page.locator("#text-objectives").fill("My second thoughts.")
+    page.locator("#section-objectives").get_by_role("button", name="Save section").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your text was not saved yet")
+    expect(page.locator("pre.plan-text")).to_have_text("Someone else's objectives.")
+    expect(page.get_by_role("textbox")).to_have_value("My second thoughts.")
+    check_a11y(page)
+    page.get_by_role("textbox").fill("Someone else's objectives.\nMy second thoughts.")
+    page.get_by_role("button", name="Save this text").click()
+    expect(page.get_by_role("status").first).to_contain_text("Section saved")
+    assert _section_text(live_server, team_plan["plan_id"], "objectives") == (
+        "Someone else's objectives.\nMy second thoughts."
+    )
+
+
+def test_coordinator_and_instructor_pages_pass_axe(live_server, team_plan, new_page):
+    from tests.browser.helpers import PHONE, assert_no_horizontal_scroll
+
+    coordinator = "plan.coord2@live.example.org"
+    instructor = "plan.instructor@live.example.org"
+    live_server.create_user(email=coordinator, display_name="Yaw Coord", roles=("coordinator",))
+    live_server.create_user(email=instructor, display_name="Esi Teach", roles=("instructor",))
+    with live_server.app.app_context():
+        plan = plans.get_plan(team_plan["plan_id"])
+        courses.add_run_staff(plan.run, accounts.find_user_by_email(coordinator), "coordinator")
+        courses.add_course_instructor(plan.run.course, accounts.find_user_by_email(instructor))
+        db.session.commit()
+        run_id, slug = plan.run_id, plan.run.course.slug
+    page = new_page()
+    sign_in(page, coordinator)
+    for path in (f"/runs/{run_id}/plans/settings", f"/runs/{run_id}/plans/teams"):
+        page.goto(path)
+        check_a11y(page)
+    small = new_page(**PHONE)
+    sign_in(small, coordinator)
+    small.goto(f"/runs/{run_id}/plans/settings")
+    assert_no_horizontal_scroll(small)
+    teacher = new_page()
+    sign_in(teacher, instructor)
+    teacher.goto(f"/teach/courses/{slug}/action-plan")
+    check_a11y(teacher)
