@@ -54,6 +54,7 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
     from learning.courses.views import bp as courses_bp
     from learning.demo import demo_cli
     from learning.live.views import register as register_live
+    from learning.plans.views import register as register_plans
     from learning.quizzes.views import register as register_quizzes
 
     app.register_blueprint(main_bp)
@@ -65,6 +66,7 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
     app.register_blueprint(teach_public_bp)
     register_quizzes(app)
     register_live(app)
+    register_plans(app)
     register_certificates(app)
     app.extensions["storage"] = LocalStorage(app.config["MEDIA_DIR"])
     app.cli.add_command(accounts_cli)

@@ -21,6 +21,7 @@ from learning.courses import services as courses
 from learning.courses.models import Course, CourseRun, ItemKind
 from learning.extensions import db
 from learning.live.demo import load_demo as load_live_demo
+from learning.plans.demo import load_demo as load_plans_demo
 from learning.quizzes import services as quizzes
 from learning.quizzes.grading import get_type
 
@@ -188,6 +189,7 @@ def load() -> None:
     # Courses come from `flask content sync`; runs are added to whichever demo courses exist.
     created += load_demo_runs(now)
     created += load_live_demo(now)
+    created += load_plans_demo(now)
     db.session.flush()
     created += load_certificates_demo(now)
     db.session.commit()

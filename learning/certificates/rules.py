@@ -23,6 +23,8 @@ from sqlalchemy import select
 from learning.courses import services as courses
 from learning.courses.models import Course, Enrolment, Item, ItemKind
 from learning.extensions import db
+from learning.live import services as live
+from learning.plans import services as plans
 
 #: What a course without a ``certificate:`` section asks for.
 DEFAULT_RULES: dict[str, Any] = {"items": "all"}
@@ -202,8 +204,6 @@ class LiveSessions(Rule):
         return value
 
     def missing(self, course, enrolments, *, now):
-        from learning.live import services as live  # the live domain may be absent
-
         result = {}
         for run_id, group in _by_run(enrolments).items():
             counts = live.attended_counts(run_id, [e.user_id for e in group])
@@ -239,8 +239,6 @@ class ActionPlanApproved(Rule):
         return value
 
     def missing(self, course, enrolments, *, now):
-        from learning.plans import services as plans  # the plans domain may be absent
-
         result = {}
         for run_id, group in _by_run(enrolments).items():
             approved = plans.approved_user_ids(run_id, [e.user_id for e in group])

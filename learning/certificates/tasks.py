@@ -2,9 +2,10 @@
 
 Issuance is looked at when a course is completed (``courses.course_completed``), when a
 quiz attempt is marked passed (a quiz named by ``quizzes_passed`` may be passed after the
-course is complete, e.g. once an essay is graded) and, where the live domain exists, when
-attendance is recorded (``live.attendance_recorded``). The task runs after the commit; the
-hourly ``certificates.issue_due`` catches anything else (an approved action plan, a date).
+course is complete, e.g. once an essay is graded), when live attendance is recorded
+(``live.attendance_recorded``) and when a city's action plan is approved
+(``plans.plan_approved``). The task runs after the commit; the hourly
+``certificates.issue_due`` catches anything else (a rule's first day that has come).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from learning.core.jobs import enqueue_after_commit
 from learning.courses.models import Enrolment
 from learning.courses.services import course_completed
 from learning.extensions import db
+from learning.live.services import attendance_recorded
+from learning.plans.services import plan_approved
 from learning.quizzes.models import QuizAttempt
 
 log = logging.getLogger(__name__)
@@ -69,11 +72,10 @@ def _on_attempt_passed(attempt: QuizAttempt, value, _old, _initiator) -> None:
         enqueue_after_commit(db.session, issue_if_complete, attempt.enrolment_id)
 
 
-def _on_attendance_recorded(run, user_ids=(), **_kwargs) -> None:
-    """Live sessions attended may complete a ``live_sessions`` rule."""
+def _check_run_learners(run_id: int, user_ids) -> None:
     enrolment_ids = db.session.scalars(
         select(Enrolment.id).where(
-            Enrolment.run_id == run.id,
+            Enrolment.run_id == run_id,
             Enrolment.user_id.in_(list(user_ids)),
             Enrolment.left_at.is_(None),
         )
@@ -82,13 +84,14 @@ def _on_attendance_recorded(run, user_ids=(), **_kwargs) -> None:
         enqueue_after_commit(db.session, issue_if_complete, enrolment_id)
 
 
-def _optional_signals() -> list:
-    """Signals of domains this installation may not have (the live sessions domain)."""
-    try:
-        from learning.live.services import attendance_recorded
-    except ImportError:
-        return []
-    return [(attendance_recorded, _on_attendance_recorded)]
+def _on_attendance_recorded(run, user_ids=(), **_kwargs) -> None:
+    """Live sessions attended may complete a ``live_sessions`` rule."""
+    _check_run_learners(run.id, user_ids)
+
+
+def _on_plan_approved(plan, user_ids=(), **_kwargs) -> None:
+    """An approved plan may complete an ``action_plan`` rule for every member of the team."""
+    _check_run_learners(plan.run_id, user_ids)
 
 
 _connected = False
@@ -101,6 +104,6 @@ def connect() -> None:
         return
     course_completed.connect(_on_course_completed, weak=False)
     event.listen(QuizAttempt.is_passed, "set", _on_attempt_passed)
-    for signal, receiver in _optional_signals():
-        signal.connect(receiver, weak=False)
+    attendance_recorded.connect(_on_attendance_recorded, weak=False)
+    plan_approved.connect(_on_plan_approved, weak=False)
     _connected = True

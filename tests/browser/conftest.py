@@ -243,6 +243,10 @@ class PageProblems:
             self.errors.append(f"console: {message.text} ({message.location.get('url')})")
 
     def on_response(self, response) -> None:
+        # An API's 401 or 409 is an answer the page handles (sign in again, an edit conflict),
+        # not a broken load.
+        if response.status in (401, 409) and "/api/" in response.url:
+            return
         if response.status >= 400 and response.request.resource_type != "document":
             self.errors.append(f"{response.status} for {response.url}")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import timedelta
 
 import pytest
@@ -16,6 +14,8 @@ from learning.certificates.models import Certificate, SigningKey
 from learning.core.db import utcnow
 from learning.core.errors import Conflict, Forbidden, ValidationError
 from learning.courses import services as courses
+from learning.live import services as live
+from learning.plans import services as plans
 from tests.certificates.conftest import complete_everything, pass_quiz
 from tests.factories import create_user, enrol
 
@@ -96,53 +96,47 @@ def test_not_before_waits_for_the_day(setup, app):
     )
 
 
-@pytest.fixture
-def fake_domains(monkeypatch):
-    """Stand-ins for the live and plans domains (merged later) with the agreed functions."""
-    calls = {}
-    live = types.ModuleType("learning.live.services")
-    plans = types.ModuleType("learning.plans.services")
-
-    def attended_counts(run_id, user_ids):
-        calls["live"] = (run_id, sorted(user_ids))
-        return calls.get("counts", {})
-
-    def approved_user_ids(run_id, user_ids):
-        calls["plans"] = (run_id, sorted(user_ids))
-        return calls.get("approved", set())
-
-    live.attended_counts = attended_counts
-    plans.approved_user_ids = approved_user_ids
-    for name, module in (
-        ("learning.live", types.ModuleType("learning.live")),
-        ("learning.live.services", live),
-        ("learning.plans", types.ModuleType("learning.plans")),
-        ("learning.plans.services", plans),
-    ):
-        monkeypatch.setitem(sys.modules, name, module)
-    monkeypatch.setattr(sys.modules["learning.live"], "services", live, raising=False)
-    monkeypatch.setattr(sys.modules["learning.plans"], "services", plans, raising=False)
-    return calls
-
-
-def test_live_sessions_rule_asks_the_live_domain(setup, fake_domains, app):
-    rule = rules.LiveSessions(rules.LiveSessions.parse(3))
-    fake_domains["counts"] = {setup.learner.id: 1}
+def test_live_sessions_rule_counts_attendance_recorded_by_the_live_domain(setup, app):
+    now = utcnow().replace(microsecond=0)
+    start = (now + timedelta(days=1)).replace(tzinfo=None)
+    session = live.schedule_session(
+        setup.coordinator,
+        setup.run,
+        live.SessionFields(
+            title="Ask the experts",
+            starts_local=start,
+            ends_local=start + timedelta(hours=1),
+            timezone="UTC",
+            join_url="https://meet.example.org/experts",
+        ),
+        now=now,
+    )
+    rule = rules.LiveSessions(rules.LiveSessions.parse(1))
     with app.test_request_context():
-        missing = rule.missing(setup.course, [setup.enrolment], now=utcnow())
-        assert _texts(missing[setup.enrolment.id]) == ["2 more live sessions to attend"]
-    assert fake_domains["live"] == (setup.run.id, [setup.learner.id])
-    fake_domains["counts"] = {setup.learner.id: 3}
-    assert rule.missing(setup.course, [setup.enrolment], now=utcnow())[setup.enrolment.id] == []
+        missing = rule.missing(setup.course, [setup.enrolment], now=now)
+        assert _texts(missing[setup.enrolment.id]) == ["1 more live session to attend"]
+    live.record_attendance(
+        setup.coordinator, session, [setup.learner.id], now=now + timedelta(days=2)
+    )
+    assert rule.missing(setup.course, [setup.enrolment], now=now)[setup.enrolment.id] == []
 
 
-def test_action_plan_rule_asks_the_plans_domain(setup, fake_domains, app):
+def test_action_plan_rule_follows_the_plans_review(setup, app):
+    now = utcnow()
+    plans.configure_run(None, setup.run, is_required=True, due_at=None, now=now)
+    plans.set_template(setup.course, [plans.SectionSpec(key="problem", title="Problem")], now=now)
+    plan = plans.start_plan(setup.learner, setup.run, now=now)
+    plans.save_section(
+        setup.learner, plan, "problem", "Floods every spring.", base_version=0, now=now
+    )
+    plans.submit(setup.learner, plan, now=now)
     rule = rules.ActionPlanApproved(rules.ActionPlanApproved.parse("approved"))
     with app.test_request_context():
-        missing = rule.missing(setup.course, [setup.enrolment], now=utcnow())
+        missing = rule.missing(setup.course, [setup.enrolment], now=now)
         assert _texts(missing[setup.enrolment.id]) == ["action plan not approved yet"]
-    fake_domains["approved"] = {setup.learner.id}
-    assert rule.missing(setup.course, [setup.enrolment], now=utcnow())[setup.enrolment.id] == []
+    plans.start_review(setup.coordinator, plan, now=now)
+    plans.decide(setup.coordinator, plan, "approved", levels={}, now=now)
+    assert rule.missing(setup.course, [setup.enrolment], now=now)[setup.enrolment.id] == []
 
 
 @pytest.mark.parametrize(
@@ -425,16 +419,14 @@ def test_a_rolled_back_completion_queues_nothing(setup, issuer, db):
     assert services.certificate_of(setup.learner, setup.run) is None
 
 
-def test_recorded_attendance_queues_the_issuance(setup, issuer, db, monkeypatch):
-    """Where the live domain exists, its attendance signal leads to the certificate."""
-    from blinker import Namespace
+@pytest.mark.parametrize("source", ["live attendance", "approved plan"])
+def test_recorded_attendance_and_approved_plans_queue_the_issuance(setup, issuer, db, source):
+    """The live and plans domains' signals lead to the certificate, after the commit."""
+    from types import SimpleNamespace
 
-    from learning.certificates import tasks
+    from learning.live.services import attendance_recorded
+    from learning.plans.services import plan_approved
 
-    signal = Namespace().signal("attendance-recorded")
-    monkeypatch.setattr(
-        tasks, "_optional_signals", lambda: [(signal, tasks._on_attendance_recorded)]
-    )
     services.save_course_settings(
         setup.course,
         requires={"not_before": "2000-01-01"},
@@ -443,9 +435,11 @@ def test_recorded_attendance_queues_the_issuance(setup, issuer, db, monkeypatch)
         criteria="",
         now=utcnow(),
     )
-    for registered, receiver in tasks._optional_signals():
-        registered.connect(receiver)
-    signal.send(setup.run, user_ids=[setup.learner.id], now=utcnow())
+    if source == "live attendance":
+        attendance_recorded.send(setup.run, user_ids=[setup.learner.id], now=utcnow())
+    else:
+        plan = SimpleNamespace(run_id=setup.run.id)  # the signal's sender: the approved plan
+        plan_approved.send(plan, user_ids=[setup.learner.id], now=utcnow())
     assert services.certificate_of(setup.learner, setup.run) is None  # after the commit
     db.session.commit()
     assert services.certificate_of(setup.learner, setup.run) is not None
