@@ -65,6 +65,7 @@ def test_enrol_and_leave_through_the_course_page(client, course_setup, login_as)
     assert services.active_enrolment(learner, course) is not None
     page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
     assert "Your progress" in page
+    assert f'href="/runs/{run.id}/live"' in page, "the run's live sessions are one click away"
     client.post(f"/courses/{course.slug}/runs/{run.id}/leave", data={"csrf_token": token})
     assert services.active_enrolment(learner, course) is None
 
