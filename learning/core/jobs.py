@@ -54,6 +54,11 @@ def enqueue_after_commit(session: Session, task: Task, *args: Any, **kwargs: Any
 
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        # Releasing a SAVEPOINT fires after_commit too, but nothing is committed yet: the
+        # tasks wait for the outermost commit (a worker would find no row, and an in-process
+        # task would wait on the write lock that this very transaction holds).
+        return
     pending = session.info.pop(PENDING_KEY, [])
     for task, args, kwargs in pending:
         task.apply_async(args=args, kwargs=kwargs)

@@ -47,6 +47,16 @@ def test_task_sees_the_committed_row(db):
     assert RAN == [((), "row", True)]
 
 
+def test_a_released_savepoint_sends_nothing_before_the_real_commit(db):
+    user = create_user()
+    enqueue_after_commit(db.session, record_call, user_id=user.id, tag="outer")
+    with db.session.begin_nested():
+        create_user()
+    assert RAN == [], "a savepoint released is not a commit"
+    db.session.commit()
+    assert RAN == [((), "outer", True)]
+
+
 def test_nothing_is_sent_on_rollback(db):
     enqueue_after_commit(db.session, record_call, tag="dropped")
     db.session.rollback()
