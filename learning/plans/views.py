@@ -332,12 +332,14 @@ def restore(plan_id: int, version_id: int):
     return _back(plan, f"section-{version.section_key}")
 
 
-def _transition_view(plan_id: int, action):
+def _transition_view(plan_id: int, action, target: str):
     plan, _rights = _plan_for_viewer(plan_id)
     form = CommentForm()
     if not form.validate_on_submit():
         flash(_("Your form expired. Please try again."), "error")
         return plan, None
+    if plan.state == target:
+        return plan, None  # a double click, or a teammate was quicker: the page shows the state
     try:
         transition = action(plan, form.comment.data or "")
     except DomainError as error:
@@ -353,7 +355,9 @@ def _transition_view(plan_id: int, action):
 @login_required
 def submit(plan_id: int):
     plan, done = _transition_view(
-        plan_id, lambda p, c: services.submit(current_user, p, comment=c, now=utcnow())
+        plan_id,
+        lambda p, c: services.submit(current_user, p, comment=c, now=utcnow()),
+        PlanState.SUBMITTED,
     )
     if done:
         flash(_("Your plan is submitted. The team and the reviewers have been told."), "success")
@@ -364,7 +368,9 @@ def submit(plan_id: int):
 @login_required
 def reopen(plan_id: int):
     plan, done = _transition_view(
-        plan_id, lambda p, c: services.reopen(current_user, p, comment=c, now=utcnow())
+        plan_id,
+        lambda p, c: services.reopen(current_user, p, comment=c, now=utcnow()),
+        PlanState.DRAFT,
     )
     if done:
         flash(_("The plan is open for editing again."), "success")
@@ -551,7 +557,9 @@ def review(plan_id: int):
 @login_required
 def start_review(plan_id: int):
     plan, _done = _transition_view(
-        plan_id, lambda p, c: services.start_review(current_user, p, now=utcnow())
+        plan_id,
+        lambda p, c: services.start_review(current_user, p, now=utcnow()),
+        PlanState.IN_REVIEW,
     )
     return redirect(url_for("plans.review", plan_id=plan.id), 303)
 

@@ -51,7 +51,9 @@ def _section_text(live_server, plan_id: int, key: str) -> str:
         return next(s.text for s in sections if s.key == key)
 
 
-def test_two_members_edit_one_section_and_nothing_is_lost(live_server, team_plan, new_page):
+def test_two_members_edit_one_section_and_nothing_is_lost(
+    live_server, team_plan, new_page, capture_screen
+):
     path = f"/plans/{team_plan['plan_id']}"
     first, second = new_page(), new_page()
     sign_in(first, team_plan["first"])
@@ -77,6 +79,7 @@ def test_two_members_edit_one_section_and_nothing_is_lost(live_server, team_plan
     expect(panel.locator("pre")).to_have_text("Floods close the market road every June.")
     expect(second.locator("#text-problem")).to_have_value("Drainage channels are blocked by waste.")
     check_a11y(second)
+    capture_screen(second, "plan-conflict")
     assert _section_text(live_server, team_plan["plan_id"], "problem") == (
         "Floods close the market road every June."
     )
@@ -107,9 +110,11 @@ def test_two_members_edit_one_section_and_nothing_is_lost(live_server, team_plan
     first.goto(f"{path}/history")
     expect(first.get_by_role("cell", name="Kwame Second")).to_have_count(1)
     check_a11y(first)
+    capture_screen(first, "plan-history")
     first.get_by_role("button", name="Compare").click()
     expect(first.locator(".plan-diff ins")).to_contain_text("Drainage channels")
     check_a11y(first)
+    capture_screen(first, "plan-compare")
 
 
 def test_unsent_text_survives_a_lost_connection_a_reload_and_an_expired_session(
@@ -149,7 +154,9 @@ def test_unsent_text_survives_a_lost_connection_a_reload_and_an_expired_session(
     )
 
 
-def test_coordinator_reviews_with_the_rubric_and_the_team_sees_it(live_server, team_plan, new_page):
+def test_coordinator_reviews_with_the_rubric_and_the_team_sees_it(
+    live_server, team_plan, new_page, capture_screen
+):
     from tests.browser.helpers import PHONE, assert_no_horizontal_scroll
 
     coordinator = "plan.coordinator@live.example.org"
@@ -183,6 +190,7 @@ def test_coordinator_reviews_with_the_rubric_and_the_team_sees_it(live_server, t
     sign_in(page, coordinator)
     page.goto("/plans/review")
     check_a11y(page)
+    capture_screen(page, "plan-queue")
     page.locator(f"a[href='/plans/{team_plan['plan_id']}/review']").click()
     check_a11y(page)
     page.get_by_role("button", name="Start the review").click()
@@ -190,6 +198,7 @@ def test_coordinator_reviews_with_the_rubric_and_the_team_sees_it(live_server, t
     page.get_by_label("Comment on “Indicators”").fill("Add a baseline for June.")
     page.get_by_label("Approve the plan").check()
     check_a11y(page)
+    capture_screen(page, "plan-review")
     page.get_by_role("button", name="Send the review").click()
     expect(page.get_by_role("status")).to_contain_text("Plan approved")
 
@@ -200,6 +209,7 @@ def test_coordinator_reviews_with_the_rubric_and_the_team_sees_it(live_server, t
     expect(learner.locator("#section-kpis")).to_contain_text("Add a baseline for June.")
     check_a11y(learner)
     assert_no_horizontal_scroll(learner)
+    capture_screen(learner, "plan-feedback")
 
 
 def test_without_javascript_saving_and_a_conflict_work(live_server, team_plan, new_page):

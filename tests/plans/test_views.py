@@ -570,3 +570,14 @@ def test_instructors_edit_the_template_in_the_browser(client, world, login_as, d
     assert client.post(path, data={"csrf_token": token, "text": text}).status_code == 303
     assert [s.key for s in services.template_sections(world.course.id)] == ["vision"]
     assert [c.key for c in services.rubric(world.course.id)] == ["x"]
+
+
+def test_a_double_click_on_submit_submits_once(client, world, plan, login_as, outbox):
+    login_as(world.alice)
+    token = csrf_token(client, f"/plans/{plan.id}")
+    _submit(client, world, plan)
+    again = client.post(f"/plans/{plan.id}/submit", data={"csrf_token": token})
+    assert again.status_code == 303
+    page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert "cannot become" not in page
+    assert len(services.transitions_of(plan)) == 1 and len(outbox.messages) == 3
