@@ -105,19 +105,24 @@ def run_migrations_online():
             # enforced, dropping the old table cascades: every row pointing at it (progress,
             # answers, plans) would be deleted. SQLite ignores this pragma inside a
             # transaction, so it goes to the driver before the first one.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            driver = connection.connection.driver_connection
+            driver.execute("PRAGMA foreign_keys=OFF")
         try:
             context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
             with context.begin_transaction():
                 context.run_migrations()
-                if is_sqlite:
-                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if broken:
-                        raise RuntimeError(f"the migration broke foreign keys: {broken[:10]}")
         finally:
             if is_sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                # Each migration committed on its own; what is open now only read. End it, or
+                # the pragma below is ignored and the pooled connection keeps its keys off.
+                if connection.in_transaction():
+                    connection.rollback()
+                driver.execute("PRAGMA foreign_keys=ON")
+        if is_sqlite:
+            broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migrations left rows pointing nowhere: {broken[:10]}")
 
 
 if context.is_offline_mode():

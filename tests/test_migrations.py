@@ -132,3 +132,12 @@ def test_upgrades_keep_what_learners_did(empty_database):
             for name in ("modules", "items", "enrolments", "item_progress")
         }
     assert counts == {"modules": 1, "items": 1, "enrolments": 1, "item_progress": 1}
+    if engine.dialect.name == "sqlite":
+        # Every pooled connection enforces foreign keys again once the migrations are done.
+        connections = [engine.connect() for _ in range(3)]
+        try:
+            for connection in connections:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        finally:
+            for connection in connections:
+                connection.close()
