@@ -356,9 +356,7 @@ def status_list(number: int):
 
 
 def _managed_run(run_id: int) -> CourseRun:
-    run = db.session.get(CourseRun, run_id)
-    if run is None:
-        raise NotFound(_("No such run."))
+    run = courses.find_run(run_id)
     if not services.may_manage(current_user, run):
         raise Forbidden(_("Only the run's coordinators manage its certificates."))
     return run

@@ -167,6 +167,19 @@ def can_edit_course(user: User | None, course: Course) -> bool:
 # --- runs -----------------------------------------------------------------------------------------
 
 
+def find_run(run_id: int) -> CourseRun:
+    """A run by its id alone, with its course and staff (the pages of live sessions, plans
+    and certificates address runs this way), or NotFound."""
+    run = _session().scalar(
+        select(CourseRun)
+        .where(CourseRun.id == run_id)
+        .options(selectinload(CourseRun.staff), selectinload(CourseRun.course))
+    )
+    if run is None:
+        raise NotFound("No such run.")
+    return run
+
+
 def get_run(course: Course, run_id: int) -> CourseRun:
     run = _session().get(CourseRun, run_id)
     if run is None or run.course_id != course.id:

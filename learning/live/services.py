@@ -385,17 +385,6 @@ def get_session(session_id: int) -> LiveSession:
     return live
 
 
-def get_run(run_id: int) -> CourseRun:
-    run = _session().scalar(
-        select(CourseRun)
-        .where(CourseRun.id == run_id)
-        .options(selectinload(CourseRun.staff), selectinload(CourseRun.course))
-    )
-    if run is None:
-        raise NotFound("No such run.")
-    return run
-
-
 # --- registration ---------------------------------------------------------------------------------
 
 

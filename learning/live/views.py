@@ -98,7 +98,7 @@ def index():
 @bp.route("/runs/<int:run_id>/live")
 @login_required
 def run_sessions(run_id: int):
-    run = services.get_run(run_id)
+    run = courses.find_run(run_id)
     _can_view(run)
     user = _user()
     rows = services.run_sessions(run, user)
@@ -247,7 +247,7 @@ def _fields(form: SessionForm) -> services.SessionFields | None:
 @bp.route("/runs/<int:run_id>/live/new", methods=["GET", "POST"])
 @login_required
 def new_session(run_id: int):
-    run = services.get_run(run_id)
+    run = courses.find_run(run_id)
     _require_manager(run)
     form = SessionForm()
     form.fill_choices(courses.visible_modules(run.course))

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from learning.core.db import utcnow
 from learning.core.errors import NotFound
+from learning.courses import services as courses
 from learning.extensions import db
 from learning.plans import services
 
@@ -24,7 +25,7 @@ plans_cli = AppGroup("plans", help="City action plans.")
 def require(run_id: int, due: str | None, off: bool) -> None:
     """Make the run RUN_ID ask each team for an action plan, due by --due."""
     try:
-        run = services.get_run(run_id)
+        run = courses.find_run(run_id)
     except NotFound:
         raise click.BadParameter(f"no run {run_id}", param_hint="RUN_ID") from None
     due_at = None

@@ -190,13 +190,6 @@ def set_rubric(course: Course, criteria: list[CriterionSpec], *, now: datetime) 
 # --- a run's settings ---------------------------------------------------------------------------
 
 
-def get_run(run_id: int) -> CourseRun:
-    run = _session().get(CourseRun, run_id)
-    if run is None:
-        raise NotFound("No such run.")
-    return run
-
-
 def settings_for(run: CourseRun) -> PlanSettings | None:
     """The run's plan settings; None when the run asks for no plan."""
     return _session().get(PlanSettings, run.id)

@@ -36,6 +36,7 @@ from learning.core.forms import show_error
 from learning.core.i18n import country_name, local_datetime
 from learning.core.jobs import enqueue_after_commit
 from learning.core.text import render_markdown
+from learning.courses import services as courses
 from learning.courses.views import send_stored
 from learning.extensions import csrf, db
 from learning.plans import content as plan_content
@@ -99,7 +100,7 @@ def _back(plan, anchor: str | None = None):
 @login_required
 def my_plan(run_id: int):
     """The learner's way in: their team's plan of the run, started on the first visit."""
-    run = services.get_run(run_id)
+    run = courses.find_run(run_id)
     settings = services.settings_for(run)
     if settings is None:
         raise NotFound(_("This run asks for no action plan."))
@@ -585,7 +586,7 @@ def assign_reviewer(plan_id: int):
 
 
 def _coordinated_run(run_id: int):
-    run = services.get_run(run_id)
+    run = courses.find_run(run_id)
     if not services.is_coordinator(current_user, run):
         raise Forbidden(_("Only the run's coordinators manage its action plans."))
     return run
